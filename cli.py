@@ -1,0 +1,919 @@
+"""The ``newsmon`` command: a thin layer over the pipeline, storage and crawler.
+
+Library errors a user can cause (a bad sources file, an unreachable database, a missing
+file) are turned into one-line messages here, in one place, with exit status 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+import settings as config
+from pipeline.sources import Registry, RegistryError, load_registry
+from pipeline.types import Page
+from storage import repository as repo
+from storage.db import DatabaseError, make_engine, session_factory, session_scope, upgrade
+
+logger = logging.getLogger("newsmon")
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# Piped output (a file, another program) gets wide tables instead of 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=None if sys.stderr.isatty() else 200)
+
+
+class UsageError(click.ClickException):
+    """A mistake the user can fix; printed on one line, exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        err.print(f"[bold red]newsmon: error:[/] {self.format_message()}", markup=True, highlight=False)
+
+
+class Context:
+    """What every command needs, created lazily so `newsmon --help` touches nothing."""
+
+    def __init__(self, database_url: str, sources_path: str) -> None:
+        self.database_url = database_url
+        self.sources_path = sources_path
+        self._sessions: Any = None
+        self._registry: Registry | None = None
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = load_registry(self.sources_path)
+        return self._registry
+
+    @property
+    def sessions(self) -> Any:
+        if self._sessions is None:
+            engine = make_engine(self.database_url)
+            upgrade(engine)
+            self._sessions = session_factory(engine)
+        return self._sessions
+
+    def store(self, registry: Registry | None = None) -> Any:
+        from pipeline.store import ArticleStore
+
+        reg = registry
+        return ArticleStore(
+            self.sessions, selectors_for=lambda sid: reg.get(sid).selectors() if reg and sid else None
+        )
+
+
+def _progress(enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not enabled,
+        transient=True,
+    )
+
+
+def _fmt_dt(value: datetime | None) -> str:
+    return value.astimezone(VN).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(VN).isoformat() if value else None
+
+
+def _parse_date_option(value: str | None, name: str) -> datetime | None:
+    if not value:
+        return None
+    from spiders.news import parse_since
+
+    try:
+        return parse_since(value)
+    except ValueError as exc:
+        raise UsageError(f"{name}: {exc}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--database",
+    "database_url",
+    envvar="DATABASE_URL",
+    default=None,
+    metavar="URL",
+    help="Database URL (env DATABASE_URL; default: SQLite file in the data directory).",
+)
+@click.option(
+    "--sources",
+    "sources_path",
+    envvar="NEWSMON_SOURCES",
+    default=None,
+    metavar="PATH",
+    help="Source registry (env NEWSMON_SOURCES; default: sources.yaml).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(config.VERSION, prog_name="newsmon")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None, sources_path: str | None, verbose: int) -> None:
+    """newsmon: monitor Vietnamese government and press sites for training conferences."""
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    ctx.obj = Context(database_url or config.DATABASE_URL, sources_path or config.NEWSMON_SOURCES)
+    ctx.obj.verbose = verbose
+
+
+def _wrap_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the library's user-facing errors into one-line CLI errors."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (RegistryError, DatabaseError) as exc:
+            raise UsageError(str(exc)) from None
+
+    return wrapper
+
+
+# --- sources -----------------------------------------------------------------------
+
+
+@main.group()
+def sources() -> None:
+    """The source registry (sources.yaml)."""
+
+
+@sources.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option("--all", "show_all", is_flag=True, help="Include disabled sources.")
+@click.pass_obj
+@_wrap_errors
+def sources_list(obj: Context, fmt: str, show_all: bool) -> None:
+    """List the configured sources."""
+    items = obj.registry.sources if show_all else obj.registry.enabled()
+    if fmt == "json":
+        out.print_json(json.dumps([s.model_dump(mode="json") for s in items], ensure_ascii=False))
+        return
+    table = Table(title=f"{len(items)} sources in {obj.registry.path}")
+    for col in ("id", "kind", "province", "2025 unit", "discovery", "schedule", "enabled"):
+        table.add_column(col)
+    for s in items:
+        d = s.discovery
+        disc = ", ".join(
+            f"{n} {k}"
+            for k, n in (
+                ("feeds", len(d.feeds)),
+                ("sitemaps", len(d.sitemaps)),
+                ("listings", len(d.listings)),
+            )
+            if n
+        )
+        sched = (s.schedule.every and f"every {s.schedule.every}") or f"cron {s.schedule.cron}"
+        table.add_row(
+            s.id,
+            s.kind.value,
+            s.province or "-",
+            s.province_2025 or "-",
+            disc,
+            sched,
+            "yes" if s.enabled else "no",
+        )
+    out.print(table)
+
+
+@sources.command("validate")
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@click.pass_obj
+@_wrap_errors
+def sources_validate(obj: Context, path: str | None) -> None:
+    """Check a sources file; print one line per problem and exit 2 if it is invalid."""
+    registry = load_registry(path or obj.sources_path)
+    enabled = len(registry.enabled())
+    out.print(f"{registry.path}: OK, {len(registry.sources)} sources ({enabled} enabled)")
+
+
+# --- crawl -------------------------------------------------------------------------
+
+
+def scrapy_settings(obj: Context, overrides: Iterable[str] = (), **extra: Any) -> Any:
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule(config, priority="project")
+    settings.set("DATABASE_URL", obj.database_url, priority="cmdline")
+    settings.set("NEWSMON_SOURCES", obj.sources_path, priority="cmdline")
+    for key, value in extra.items():
+        settings.set(key, value, priority="cmdline")
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--set {item!r}: use KEY=VALUE, e.g. --set DOWNLOAD_DELAY=0")
+        settings.set(key.strip(), value.strip(), priority="cmdline")
+    return settings
+
+
+def _pid_alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def run_crawls(
+    obj: Context,
+    source_ids: list[str],
+    *,
+    since: str | None = None,
+    max_pages: int | None = None,
+    max_articles: int | None = None,
+    overrides: Iterable[str] = (),
+    **extra: Any,
+) -> list[int]:
+    """Crawl the given sources concurrently in this process; return their crawl_run ids.
+
+    Twisted's reactor cannot restart, so this runs once per process.
+    """
+    import socket
+
+    from scrapy.crawler import CrawlerProcess
+
+    registry = obj.registry
+    for sid in source_ids:
+        registry.get(sid)  # unknown ids fail before anything starts
+    with session_scope(obj.sessions) as session:
+        stale = repo.mark_stale_runs(session, socket.gethostname(), _pid_alive)
+    if stale:
+        err.print(f"marked {stale} crawl run(s) left by a dead process as interrupted")
+    settings = scrapy_settings(obj, overrides, **{"STATS_DUMP": False, **extra})
+    logging.root.handlers.clear()  # Scrapy installs its own handler; avoid every line twice
+    process = CrawlerProcess(settings, install_root_handler=True)
+    for sid in source_ids:
+        kwargs: dict[str, Any] = {"source": sid}
+        if since:
+            kwargs["since"] = since
+        if max_pages:
+            kwargs["max_pages"] = max_pages
+        if max_articles:
+            kwargs["max_articles"] = max_articles
+        process.crawl("news", **kwargs)
+    crawlers = list(process.crawlers)
+    process.start()
+    return sorted(c.spider.crawl_run_id for c in crawlers if c.spider is not None and c.spider.crawl_run_id)
+
+
+def print_runs(obj: Context, run_ids: list[int], fmt: str = "table") -> None:
+    from storage.models import CrawlRun
+
+    with session_scope(obj.sessions) as session:
+        runs = [session.get(CrawlRun, rid) for rid in run_ids]
+        runs = [r for r in runs if r is not None]
+        rows = [
+            {
+                "run": r.id,
+                "source": r.source_id,
+                "status": r.status,
+                "requests": r.requests,
+                "pages_stored": r.pages_stored,
+                "articles_new": r.articles_new,
+                "articles_updated": r.articles_updated,
+                "fetch_errors": r.fetch_errors,
+                "process_errors": r.process_errors,
+                "error_counts": r.error_counts,
+                "started": _iso(r.started_at),
+                "finished": _iso(r.finished_at),
+            }
+            for r in runs
+        ]
+    if fmt == "json":
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table(title="crawl runs")
+    for col in ("run", "source", "status", "requests", "new pages", "new articles", "updated", "errors"):
+        table.add_column(col, justify="right" if col not in ("source", "status", "errors") else "left")
+    for r in rows:
+        errors = ", ".join(f"{k}={v}" for k, v in sorted(r["error_counts"].items())) or "-"
+        style = {"finished": "green", "failed": "red", "interrupted": "yellow"}.get(r["status"], "")
+        table.add_row(
+            str(r["run"]),
+            r["source"],
+            f"[{style}]{r['status']}[/]",
+            str(r["requests"]),
+            str(r["pages_stored"]),
+            str(r["articles_new"]),
+            str(r["articles_updated"]),
+            errors,
+        )
+    out.print(table)
+
+
+@main.command()
+@click.argument("source_ids", nargs=-1, metavar="[ID]...")
+@click.option("--all", "crawl_all", is_flag=True, help="Crawl every enabled source.")
+@click.option("--since", help="Skip articles older than this (YYYY-MM-DD, ISO datetime, or 7d, 12h).")
+@click.option(
+    "--max-pages", type=click.IntRange(1), help="Listing pages per listing (overrides the registry)."
+)
+@click.option("--max-articles", type=click.IntRange(1), help="Stop each source after this many articles.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option("--strict", is_flag=True, help="Exit 1 if any source's crawl failed.")
+@click.option("--trigger", default="cli", hidden=True, help="What started the crawl (recorded in crawl_runs).")
+@click.pass_obj
+@_wrap_errors
+def crawl(
+    obj: Context,
+    source_ids: tuple[str, ...],
+    crawl_all: bool,
+    since: str | None,
+    max_pages: int | None,
+    max_articles: int | None,
+    overrides: tuple[str, ...],
+    fmt: str,
+    strict: bool,
+    trigger: str,
+) -> None:
+    """Crawl sources now: `newsmon crawl ID...` or `newsmon crawl --all`."""
+    if crawl_all == bool(source_ids):
+        raise UsageError("name the sources to crawl, or give --all (not both)")
+    _parse_date_option(since, "--since")
+    ids = [s.id for s in obj.registry.enabled()] if crawl_all else list(source_ids)
+    if not ids:
+        raise UsageError(f"no enabled source in {obj.registry.path}")
+    run_ids = run_crawls(
+        obj, ids, since=since, max_pages=max_pages, max_articles=max_articles, overrides=overrides,
+        NEWSMON_TRIGGER=trigger,
+    )
+    print_runs(obj, run_ids, fmt)
+    if strict:
+        _exit_if_failed(obj, run_ids)
+
+
+def _exit_if_failed(obj: Context, run_ids: list[int]) -> None:
+    from storage.models import CrawlRun
+
+    with session_scope(obj.sessions) as session:
+        failed = [
+            r.source_id for r in (session.get(CrawlRun, i) for i in run_ids) if r and r.status != "finished"
+        ]
+    if failed:
+        err.print(f"failed: {', '.join(failed)}")
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--source", "source_id", help="Only this source's runs.")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+@_wrap_errors
+def runs(obj: Context, source_id: str | None, limit: int, fmt: str) -> None:
+    """Recent crawl runs with their counts and errors."""
+    with session_scope(obj.sessions) as session:
+        ids = [r.id for r in repo.recent_runs(session, source_id, limit)]
+    print_runs(obj, list(reversed(ids)), fmt)
+
+
+# --- analyze / ingest / reprocess ----------------------------------------------------
+
+
+def _page_from_file(path: Path, url: str | None, source_id: str | None = None) -> Page:
+    body = path.read_bytes()
+    headers = {"content-type": "text/plain; charset=utf-8"} if path.suffix.lower() == ".txt" else {}
+    if url is None:
+        url = _declared_url(body) or path.resolve().as_uri()
+    return Page(url=url, body=body, headers=headers, source_id=source_id, fetched_at=datetime.now(UTC))
+
+
+def _declared_url(body: bytes) -> str | None:
+    """The page's own URL from <link rel=canonical> or og:url, for saved pages."""
+    import re
+
+    head = body[:65536].decode("utf-8", "replace")
+    for pattern in (
+        r"<link[^>]+rel=[\"']canonical[\"'][^>]+href=[\"'](https?://[^\"']+)",
+        r"<link[^>]+href=[\"'](https?://[^\"']+)[\"'][^>]+rel=[\"']canonical",
+        r"<meta[^>]+property=[\"']og:url[\"'][^>]+content=[\"'](https?://[^\"']+)",
+    ):
+        m = re.search(pattern, head, re.IGNORECASE)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _analysis(page: Page, published: datetime | None) -> dict[str, Any]:
+    from pipeline.process import ExtractionFailed, process_page
+
+    try:
+        article = process_page(page, published=published)
+    except ExtractionFailed as exc:
+        return {"url": page.url, "error": str(exc)}
+    return {
+        "url": article.url,
+        "title": article.title,
+        "published": _iso(article.published),
+        "published_from": article.published_from,
+        "language": article.language,
+        "author": article.author,
+        "lead": article.lead,
+        "text": article.text,
+    }
+
+
+@main.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--url", help="The page's URL (for a single file; default: its canonical link, else file://).")
+@click.option("--published", help="Publication date to use (YYYY-MM-DD or ISO datetime).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def analyze(obj: Context, files: tuple[Path, ...], url: str | None, published: str | None, fmt: str) -> None:
+    """Show what the pipeline makes of saved pages (HTML, or a clean .txt body)."""
+    if url and len(files) > 1:
+        raise UsageError("--url applies to one file; give one file or drop --url")
+    when = _parse_date_option(published, "--published")
+    failures = 0
+    for path in files:
+        result = _analysis(_page_from_file(path, url), when)
+        result = {"file": str(path), **result}
+        failures += "error" in result
+        if fmt == "json":
+            sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+            continue
+        out.rule(str(path))
+        if "error" in result:
+            out.print(f"[red]no article:[/] {result['error']}")
+            continue
+        for key in ("url", "title", "published", "language", "author", "lead"):
+            out.print(f"[bold]{key:>9}[/]: {result[key] if result[key] is not None else '-'}")
+        out.print()
+        out.print(result["text"])
+    if failures == len(files):
+        sys.exit(1)
+
+
+def _iter_inputs(
+    paths: Iterable[Path], url: str | None, source_for: Callable[[str], str | None], problems: list[str]
+) -> Iterator[tuple[Page, datetime | None]]:
+    """Pages from files, directories, JSON lines and WARC archives."""
+    for path in paths:
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and _kind(p))
+            yield from _iter_inputs(files, None, source_for, problems)
+            continue
+        kind = _kind(path)
+        if kind == "jsonl":
+            yield from _iter_jsonl(path, source_for, problems)
+        elif kind == "warc":
+            yield from _iter_warc(path, source_for, problems)
+        elif kind in ("html", "txt"):
+            page = _page_from_file(path, url)
+            page.source_id = source_for(page.url)
+            yield page, None
+        else:
+            problems.append(f"{path}: skipped (not .html, .htm, .txt, .jsonl or .warc[.gz])")
+
+
+def _kind(path: Path) -> str | None:
+    name = path.name.lower()
+    if name.endswith((".warc", ".warc.gz", ".arc", ".arc.gz")):
+        return "warc"
+    if name.endswith((".jsonl", ".ndjson", ".jsonl.gz")):
+        return "jsonl"
+    if name.endswith((".html", ".htm", ".xhtml", ".shtml", ".aspx")):
+        return "html"
+    if name.endswith(".txt"):
+        return "txt"
+    return None
+
+
+def _iter_jsonl(
+    path: Path, source_for: Callable[[str], str | None], problems: list[str]
+) -> Iterator[tuple[Page, datetime | None]]:
+    import gzip
+
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                url, html = record["url"], record["html"]
+                if not isinstance(url, str) or not isinstance(html, str):
+                    raise TypeError("'url' and 'html' must be strings")
+            except (ValueError, KeyError, TypeError) as exc:
+                problems.append(f'{path}:{lineno}: skipped: expected {{"url": ..., "html": ...}} ({exc})')
+                continue
+            published = None
+            if record.get("published"):
+                from pipeline.dates import parse_vi_datetime
+
+                published = parse_vi_datetime(str(record["published"]))
+            page = Page(
+                url=url,
+                body=html.encode("utf-8"),
+                headers={"content-type": "text/html; charset=utf-8"},
+                source_id=record.get("source") or source_for(url),
+                fetched_at=datetime.now(UTC),
+            )
+            yield page, published
+
+
+def _iter_warc(
+    path: Path, source_for: Callable[[str], str | None], problems: list[str]
+) -> Iterator[tuple[Page, datetime | None]]:
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    with path.open("rb") as fh:
+        try:
+            for record in ArchiveIterator(fh, arc2warc=True):
+                if record.rec_type not in ("response", "resource"):
+                    continue
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                if not url or not url.startswith(("http://", "https://")):
+                    continue
+                status = 200
+                headers: dict[str, str] = {}
+                if record.http_headers is not None:
+                    status = int(record.http_headers.get_statuscode() or 0)
+                    headers = {k.lower(): v for k, v in record.http_headers.headers}
+                else:
+                    headers = {"content-type": record.rec_headers.get_header("Content-Type") or ""}
+                ctype = headers.get("content-type", "").lower()
+                if status != 200 or ("html" not in ctype and "xml" not in ctype):
+                    continue
+                date = record.rec_headers.get_header("WARC-Date")
+                fetched = datetime.fromisoformat(date.replace("Z", "+00:00")) if date else datetime.now(UTC)
+                body = record.content_stream().read()
+                yield (
+                    Page(
+                        url=url,
+                        body=body,
+                        headers=headers,
+                        status=status,
+                        fetched_at=fetched,
+                        source_id=source_for(url),
+                    ),
+                    None,
+                )
+        except ArchiveLoadFailed as exc:
+            problems.append(f"{path}: not a readable WARC/ARC archive: {exc}")
+
+
+def _source_matcher(obj: Context, explicit: str | None) -> Callable[[str], str | None]:
+    if explicit:
+        obj.registry.get(explicit)
+        return lambda _url: explicit
+    try:
+        registry = obj.registry
+    except RegistryError:
+        return lambda _url: None
+    from pipeline.urls import same_site
+
+    def match(url: str) -> str | None:
+        for source in registry.sources:
+            if same_site(url, source.allowed_domains) and "127.0.0.1" not in source.allowed_domains:
+                return source.id
+        return None
+
+    return match
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--url", help="URL of a single saved page (default: its canonical link, else file://).")
+@click.option("--source", "source_id", help="Source id to file the pages under (default: matched by domain).")
+@click.option("--replace", is_flag=True, help="Store and process again pages already in the database.")
+@click.pass_obj
+@_wrap_errors
+def ingest(
+    obj: Context, paths: tuple[Path, ...], url: str | None, source_id: str | None, replace: bool
+) -> None:
+    """Run the pipeline over saved pages into the database: HTML/.txt files, directories,
+    JSON lines ({"url": ..., "html": ...}) or WARC archives."""
+    if url and (len(paths) > 1 or paths[0].is_dir()):
+        raise UsageError("--url applies to one file")
+    problems: list[str] = []
+    store = obj.store(_registry_or_none(obj))
+    counts: Counter[str] = Counter()
+    with _progress(err.is_terminal) as progress:
+        task = progress.add_task("ingesting", total=None)
+        for page, published in _iter_inputs(paths, url, _source_matcher(obj, source_id), problems):
+            outcome = store.ingest(page, replace=replace, published=published)
+            counts[outcome.status] += 1
+            if outcome.status == "failed":
+                problems.append(f"{page.url}: stored, but no article: {outcome.error}")
+            progress.advance(task)
+    for line in problems:
+        err.print(f"[yellow]warning:[/] {line}")
+    total = sum(counts.values())
+    out.print(
+        f"ingested {total} page(s): {counts['new']} new article(s), {counts['updated']} updated, "
+        f"{counts['unchanged']} unchanged, {counts['known']} already stored, {counts['failed']} without article"
+    )
+
+
+def _registry_or_none(obj: Context) -> Registry | None:
+    try:
+        return obj.registry
+    except RegistryError:
+        return None
+
+
+@main.command()
+@click.option(
+    "--failed", "only_failed", is_flag=True, help="Only pages whose processing failed or never ran."
+)
+@click.option("--source", "source_id", help="Only this source's pages.")
+@click.option("--since", help="Only pages fetched since (YYYY-MM-DD, or 7d).")
+@click.pass_obj
+@_wrap_errors
+def reprocess(obj: Context, only_failed: bool, source_id: str | None, since: str | None) -> None:
+    """Run the pipeline again over stored raw pages (after rules or code changed)."""
+    when = _parse_date_option(since, "--since")
+    statuses = ["failed", "error", "pending"] if only_failed else None
+    store = obj.store(_registry_or_none(obj))
+    with session_scope(obj.sessions) as session:
+        total = repo.count_pages(session, statuses=statuses, source_id=source_id, since=when)
+        ids = [p.id for p in repo.iter_pages(session, statuses=statuses, source_id=source_id, since=when)]
+    counts: Counter[str] = Counter()
+    with _progress(err.is_terminal) as progress:
+        task = progress.add_task("reprocessing", total=total)
+        for page_id in ids:
+            counts[store.process_stored(page_id).status] += 1
+            progress.advance(task)
+    out.print(
+        f"reprocessed {sum(counts.values())} page(s): {counts['new']} new article(s), {counts['updated']} updated, "
+        f"{counts['unchanged']} unchanged, {counts['failed']} without article"
+    )
+
+
+# --- articles ----------------------------------------------------------------------
+
+
+@main.group()
+def articles() -> None:
+    """Query stored articles."""
+
+
+def _article_row(a: Any) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "url": a.url,
+        "source": a.source_id,
+        "title": a.title,
+        "published": _iso(a.published_at),
+        "language": a.language,
+        "author": a.author,
+        "words": a.word_count,
+        "duplicate_of": a.duplicate_of,
+    }
+
+
+@articles.command("list")
+@click.option("--source", "source_id")
+@click.option("--language")
+@click.option("--since", help="Published since (YYYY-MM-DD or 7d).")
+@click.option("--until", help="Published before (YYYY-MM-DD).")
+@click.option("--limit", type=click.IntRange(0), default=50, show_default=True, help="0 = no limit.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.pass_obj
+@_wrap_errors
+def articles_list(
+    obj: Context,
+    source_id: str | None,
+    language: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    fmt: str,
+) -> None:
+    """List articles, newest first."""
+    with session_scope(obj.sessions) as session:
+        rows = [
+            _article_row(a)
+            for a in repo.list_articles(
+                session,
+                source_id=source_id,
+                language=language,
+                since=_parse_date_option(since, "--since"),
+                until=_parse_date_option(until, "--until"),
+                limit=limit or None,
+            )
+        ]
+    if fmt == "json":
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+    elif fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["id"])
+        writer.writeheader()
+        writer.writerows(rows)
+        sys.stdout.write("\ufeff" + buf.getvalue())  # BOM: Excel then reads UTF-8 Vietnamese correctly
+    else:
+        table = Table(title=f"{len(rows)} article(s)")
+        for col in ("id", "published", "source", "lang", "title"):
+            table.add_column(col, overflow="fold")
+        for r in rows:
+            published = r["published"][:16].replace("T", " ") if r["published"] else "-"
+            table.add_row(
+                str(r["id"]), published, r["source"] or "-", r["language"] or "-", r["title"] or "-"
+            )
+        out.print(table)
+
+
+@articles.command("show")
+@click.argument("key")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+@_wrap_errors
+def articles_show(obj: Context, key: str, fmt: str) -> None:
+    """Show one article by id or URL."""
+    with session_scope(obj.sessions) as session:
+        article = repo.get_article(session, key)
+        if article is None:
+            raise UsageError(f"no article with id or URL {key!r}")
+        row = {
+            **_article_row(article),
+            "lead": article.lead,
+            "text": article.text,
+            "canonical_url": article.canonical_url,
+            "published_from": article.published_from,
+        }
+    if fmt == "json":
+        out.print_json(json.dumps(row, ensure_ascii=False))
+        return
+    for k in ("id", "url", "source", "title", "published", "language", "author", "words"):
+        out.print(f"[bold]{k:>9}[/]: {row[k] if row[k] is not None else '-'}")
+    out.print()
+    out.print(row["text"])
+
+
+# --- scheduler ---------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--max-concurrent", type=click.IntRange(1), default=2, show_default=True,
+              help="Crawls running at the same time, all sources together.")
+@click.option("--timeout", type=click.IntRange(60), default=3600, show_default=True,
+              help="Seconds before a crawl is stopped.")
+@click.option("--list", "list_only", is_flag=True, help="Show the jobs and their next run, then exit.")
+@click.pass_obj
+@_wrap_errors
+def schedule(obj: Context, max_concurrent: int, timeout: int, list_only: bool) -> None:
+    """Run the scheduled crawls (one job per enabled source) until SIGTERM/SIGINT."""
+    import scheduler as sched
+
+    registry = obj.registry
+    obj.sessions  # noqa: B018 - migrate before the job store touches the database
+
+    def show(scheduler: Any) -> None:
+        table = Table(title="scheduled jobs")
+        for col in ("job", "schedule", "next run"):
+            table.add_column(col)
+        for job in scheduler.get_jobs():
+            table.add_row(job.id, job.name, _fmt_dt(job.next_run_time))
+        err.print(table)
+
+    if list_only:
+        scheduler = sched.build_scheduler(obj.database_url, max_concurrent)
+        scheduler.start(paused=True)
+        sched.reconcile(scheduler, registry, obj.database_url, obj.sources_path, timeout)
+        show(scheduler)
+        scheduler.shutdown(wait=False)
+        return
+    logging.getLogger().setLevel(logging.INFO)
+    sched.run(registry, obj.database_url, obj.sources_path, max_concurrent, timeout, on_ready=show)
+
+
+# --- database ----------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@click.pass_obj
+@_wrap_errors
+def db_upgrade(obj: Context, revision: str) -> None:
+    """Migrate the schema up (default: to the newest revision)."""
+    from storage.db import current_revision
+
+    engine = make_engine(obj.database_url)
+    upgrade(engine, revision)
+    out.print(f"database at revision {current_revision(engine)}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@click.pass_obj
+@_wrap_errors
+def db_downgrade(obj: Context, revision: str) -> None:
+    """Migrate the schema down to REVISION ('base' removes every table)."""
+    from storage.db import current_revision, downgrade
+
+    engine = make_engine(obj.database_url)
+    downgrade(engine, revision)
+    out.print(f"database at revision {current_revision(engine)}")
+
+
+# --- demo --------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--port-base", type=int, default=0, help="First port for the sample sites (default: free ports)."
+)
+@click.option("--serve", "keep_serving", is_flag=True, help="Keep serving the sample sites after the crawl.")
+@click.pass_obj
+@_wrap_errors
+def demo(obj: Context, port_base: int, keep_serving: bool) -> None:
+    """Serve the bundled sample sites on 127.0.0.1, crawl them, and show what was stored."""
+    import os
+
+    from sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
+
+    ports = None
+    if port_base:
+        ports = {site: port_base + i for i, site in enumerate(DEFAULT_PORTS)}
+    sites = SampleSites(ports=ports or {site: 0 for site in DEFAULT_PORTS}).start()
+    try:
+        os.environ.update(sites.env())
+        obj.sources_path = config.NEWSMON_SAMPLE_SOURCES
+        obj._registry = None
+        err.print("sample sites: " + ", ".join(f"{k} {v}" for k, v in sites.urls.items()))
+        ids = [s.id for s in obj.registry.enabled()]
+        run_ids = run_crawls(obj, ids, NEWSMON_TRIGGER="demo", **_LOOPBACK_SETTINGS)
+        print_runs(obj, run_ids)
+        _print_demo_summary(obj, ids, catalog())
+        if keep_serving:
+            err.print("serving the sample sites; Ctrl-C to stop")
+            import time
+
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sites.stop()
+
+
+# Our own server on loopback: no politeness delays needed.
+_LOOPBACK_SETTINGS = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    "NEWSMON_RETRY_BACKOFF_BASE": 0.2,
+    "DOWNLOAD_TIMEOUT": 10,
+}
+
+
+def _print_demo_summary(obj: Context, source_ids: list[str], expected: list[dict[str, Any]]) -> None:
+    with session_scope(obj.sessions) as session:
+        stored = [a for sid in source_ids for a in repo.list_articles(session, source_id=sid, limit=None)]
+        rows = [_article_row(a) for a in stored]
+    table = Table(title=f"{len(rows)} article(s) stored from the sample sites")
+    for col in ("id", "published", "source", "lang", "title"):
+        table.add_column(col, overflow="fold")
+    for r in sorted(rows, key=lambda r: (r["source"] or "", r["published"] or "")):
+        published = r["published"][:16].replace("T", " ") if r["published"] else "-"
+        table.add_row(str(r["id"]), published, r["source"] or "-", r["language"] or "-", r["title"] or "-")
+    out.print(table)
+    out.print(
+        f"{len(rows)} of {len(expected)} sample articles stored; database: {_safe_url(obj.database_url)}"
+    )
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,130 @@
+"""Recording each crawl in crawl_runs: start, end, counts, and every error by kind."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import datetime
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.spiders import Spider
+
+from crawl.context import CrawlContext, get_context
+from storage import repository as repo
+from storage.db import session_scope
+
+logger = logging.getLogger(__name__)
+
+# Scrapy finish reasons that mean the crawl did not run to its natural end.
+_INTERRUPTED = {"shutdown", "cancelled"}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)
+
+
+class CrawlRunRecorder:
+    """Opens a crawl_runs row when the spider opens and closes it with the crawl's counts.
+
+    It also gives the spider its database hooks: ``known_filter`` (links already stored)
+    and ``error_sink`` (one fetch_errors row per failure). Settings: ``DATABASE_URL``,
+    ``NEWSMON_SOURCES``, ``NEWSMON_TRIGGER`` (what started the crawl: cli, scheduler, demo).
+    """
+
+    def __init__(self, crawler: Crawler, context: CrawlContext) -> None:
+        self.crawler = crawler
+        self.context = context
+        self.trigger = crawler.settings.get("NEWSMON_TRIGGER", "cli")
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlRunRecorder:
+        ext = cls(crawler, get_context(crawler))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        source = getattr(spider, "source", None)
+        with session_scope(self.context.sessions) as session:
+            if source is not None:
+                repo.upsert_source(
+                    session,
+                    id=source.id,
+                    name=source.name,
+                    kind=source.kind.value,
+                    province=source.province,
+                    province_2025=source.province_2025,
+                    homepage=source.homepage,
+                    enabled=source.enabled,
+                    config=source.model_dump(mode="json"),
+                )
+            self.run_id = repo.start_crawl_run(
+                session,
+                getattr(spider, "source_id", spider.name),
+                trigger=self.trigger,
+                hostname=socket.gethostname(),
+                pid=os.getpid(),
+            )
+        spider.crawl_run_id = self.run_id
+        spider.known_filter = self.context.known
+        spider.error_sink = self.record_error
+        logger.info("crawl run %s started for %s", self.run_id, getattr(spider, "source_id", spider.name))
+
+    def record_error(self, url: str, kind: str, status: int | None, message: str) -> None:
+        self.crawler.stats.inc_value(f"newsmon/errors/{kind}")
+        try:
+            with session_scope(self.context.sessions) as session:
+                repo.record_fetch_error(session, self.run_id, url, kind, status, message[:2000])
+        except Exception:  # recording an error must never break the crawl
+            logger.exception("could not record %s error for %s", kind, url)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.run_id is None:
+            return
+        stats = self.crawler.stats.get_stats()
+        error_counts = {
+            key.removeprefix("newsmon/errors/"): value
+            for key, value in stats.items()
+            if key.startswith("newsmon/errors/")
+        }
+        fetch_errors = sum(v for k, v in error_counts.items() if k not in ("extraction", "charset_mismatch"))
+        responses = stats.get("downloader/response_count", 0)
+        if reason in _INTERRUPTED:
+            status = "interrupted"
+        elif reason != "finished":
+            status = "failed"
+        elif not stats.get("newsmon/index_pages_read") and fetch_errors:
+            status = "failed"  # no discovery URL could be read: the source is down or moved
+        else:
+            status = "finished"
+        message = None
+        if status == "failed" and error_counts:
+            message = "errors: " + ", ".join(f"{k}={v}" for k, v in sorted(error_counts.items()))
+        with session_scope(self.context.sessions) as session:
+            repo.finish_crawl_run(
+                session,
+                self.run_id,
+                status=status,
+                finish_reason=reason,
+                requests=stats.get("downloader/request_count", 0),
+                responses=responses,
+                pages_stored=stats.get("newsmon/pages_stored", 0),
+                articles_new=stats.get("newsmon/articles_new", 0),
+                articles_updated=stats.get("newsmon/articles_updated", 0),
+                fetch_errors=fetch_errors,
+                process_errors=error_counts.get("extraction", 0),
+                error_counts=error_counts,
+                stats={k: _jsonable(v) for k, v in stats.items()},
+                message=message,
+            )
+        logger.info(
+            "crawl run %s for %s: %s (%s)", self.run_id, getattr(spider, "source_id", "?"), status, reason
+        )

@@ -1,0 +1,374 @@
+"""The source registry: ``sources.yaml`` loaded and validated.
+
+Discovery is configuration, not code: each source lists its feeds, sitemaps and listing
+pages (with how to recognise article links and the next page). A bad file is rejected as
+a whole with one line that names the file, the line, the source id and the field, so an
+operator can fix it without reading a traceback.
+
+Strings may contain ``${VAR}`` or ``${VAR:-default}``: they are expanded from the
+environment before validation (the sample sites use this for their ports).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pipeline.gazetteer import find_province, is_unit_2025
+from pipeline.types import Selectors
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_DURATION_RE = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
+_DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class RegistryError(ValueError):
+    """A sources file that cannot be used; the message is one line that says what to fix."""
+
+
+class SourceKind(StrEnum):
+    NATIONAL = "national"
+    PROVINCIAL_DEPARTMENT = "provincial_department"
+    PROVINCIAL_PORTAL = "provincial_portal"
+    PROVINCIAL_PAPER = "provincial_paper"
+
+
+def parse_duration(value: str) -> timedelta:
+    """``"90s"``, ``"30m"``, ``"2h"``, ``"1d"``, ``"1w"`` -> timedelta."""
+    match = _DURATION_RE.match(str(value))
+    if not match:
+        raise ValueError(f"invalid duration {value!r}: use a number and a unit (s, m, h, d, w), e.g. '2h'")
+    return timedelta(**{_DURATION_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def _check_regex(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"invalid regex {value!r}: {exc}") from None
+    return value
+
+
+def _check_css(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from cssselect import GenericTranslator, SelectorError  # parsel's dependency, always installed
+
+    try:
+        GenericTranslator().css_to_xpath(value)
+    except SelectorError as exc:
+        raise ValueError(f"invalid CSS selector {value!r}: {exc}") from None
+    return value
+
+
+def _check_url(value: str) -> str:
+    if not re.match(r"^https?://[^/\s]+", value or ""):
+        raise ValueError(f"invalid URL {value!r}: must start with http:// or https:// and name a host")
+    return value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Listing(_Model):
+    """Category listing pages and how to page through them."""
+
+    urls: list[str] = Field(min_length=1)
+    article_pattern: str | None = None
+    article_selector: str | None = None
+    next_selector: str | None = None
+    max_pages: int = Field(default=5, ge=1, le=1000)
+
+    @field_validator("urls")
+    @classmethod
+    def check_urls(cls, v: list[str]) -> list[str]:
+        return [_check_url(u) for u in v]
+
+    @field_validator("article_pattern")
+    @classmethod
+    def check_pattern(cls, v: str | None) -> str | None:
+        return _check_regex(v)
+
+    @field_validator("article_selector", "next_selector")
+    @classmethod
+    def check_css(cls, v: str | None) -> str | None:
+        return _check_css(v)
+
+
+class Discovery(_Model):
+    feeds: list[str] = Field(default_factory=list)
+    sitemaps: list[str] = Field(default_factory=list)
+    listings: list[Listing] = Field(default_factory=list)
+    article_pattern: str | None = None
+
+    @field_validator("feeds", "sitemaps")
+    @classmethod
+    def check_urls(cls, v: list[str]) -> list[str]:
+        return [_check_url(u) for u in v]
+
+    @field_validator("article_pattern")
+    @classmethod
+    def check_pattern(cls, v: str | None) -> str | None:
+        return _check_regex(v)
+
+    @model_validator(mode="after")
+    def _has_something(self) -> Discovery:
+        if not (self.feeds or self.sitemaps or self.listings):
+            raise ValueError("no discovery URL: give at least one of feeds, sitemaps or listings")
+        for i, listing in enumerate(self.listings):
+            if not (listing.article_pattern or listing.article_selector or self.article_pattern):
+                raise ValueError(
+                    f"listings[{i}] cannot recognise article links: give article_pattern or article_selector"
+                )
+        return self
+
+
+class Extraction(_Model):
+    title: str | None = None
+    lead: str | None = None
+    body: str | None = None
+    date: str | None = None
+    author: str | None = None
+    remove: list[str] = Field(default_factory=list)
+
+    @field_validator("title", "lead", "body", "date", "author")
+    @classmethod
+    def check_css(cls, v: str | None) -> str | None:
+        return _check_css(v)
+
+    @field_validator("remove")
+    @classmethod
+    def check_remove(cls, v: list[str]) -> list[str]:
+        return [s for s in v if _check_css(s)]
+
+    def selectors(self) -> Selectors:
+        return Selectors(self.title, self.lead, self.body, self.date, self.author, tuple(self.remove))
+
+
+class Schedule(_Model):
+    every: str | None = None
+    cron: str | None = None
+    jitter: str = "5m"
+
+    @field_validator("every", "jitter")
+    @classmethod
+    def _duration(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_duration(v)
+        return v
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, v: str | None) -> str | None:
+        if v is not None:
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(v, timezone="Asia/Ho_Chi_Minh")
+            except ValueError as exc:
+                raise ValueError(f"invalid cron expression {v!r}: {exc}") from None
+        return v
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Schedule:
+        if (self.every is None) == (self.cron is None):
+            raise ValueError("give exactly one of 'every' (e.g. '2h') or 'cron' (e.g. '15 */3 * * *')")
+        return self
+
+
+class Source(_Model):
+    id: str
+    name: str
+    kind: SourceKind
+    province: str | None = None
+    province_2025: str | None = None
+    homepage: str
+    languages: list[str] = Field(default_factory=lambda: ["vi"])
+    allowed_domains: list[str] = Field(default_factory=list)
+    enabled: bool = True
+    schedule: Schedule = Field(default_factory=lambda: Schedule(every="6h"))
+    lineage: list[str] = Field(default_factory=list)
+    notes: str = ""
+    discovery: Discovery
+    extraction: Extraction = Field(default_factory=Extraction)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not ID_RE.match(v):
+            raise ValueError(f"invalid id {v!r}: use lower-case letters, digits, '-' and '_'")
+        return v
+
+    @field_validator("homepage")
+    @classmethod
+    def check_homepage(cls, v: str) -> str:
+        return _check_url(v)
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, v: list[str]) -> list[str]:
+        for code in v:
+            if not re.match(r"^[a-z]{2,3}$", code):
+                raise ValueError(f"invalid language code {code!r}: use ISO 639-1 codes such as 'vi', 'en'")
+        return v
+
+    @model_validator(mode="after")
+    def _province(self) -> Source:
+        if self.province is not None:
+            found = find_province(self.province)
+            if found is None:
+                raise ValueError(
+                    f"province: unknown province {self.province!r} (use one of the 63 pre-2025 names)"
+                )
+            if self.province_2025 is not None and self.province_2025 != found.unit_2025:
+                raise ValueError(
+                    f"province_2025: {self.province!r} became {found.unit_2025!r} in 2025, not {self.province_2025!r}"
+                )
+            object.__setattr__(self, "province", found.name)
+            object.__setattr__(self, "province_2025", found.unit_2025)
+        elif self.province_2025 is not None and not is_unit_2025(self.province_2025):
+            raise ValueError(f"province_2025: unknown 2025 unit {self.province_2025!r}")
+        elif self.kind != SourceKind.NATIONAL and self.province_2025 is None:
+            raise ValueError(f"province: required for a {self.kind.value} source")
+        if not self.allowed_domains:
+            from urllib.parse import urlsplit
+
+            object.__setattr__(self, "allowed_domains", [urlsplit(self.homepage).hostname or ""])
+        return self
+
+    def selectors(self) -> Selectors | None:
+        sel = self.extraction.selectors()
+        return sel if sel != Selectors() else None
+
+
+class Registry(_Model):
+    sources: list[Source]
+    path: str = ""
+
+    def get(self, source_id: str) -> Source:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        known = ", ".join(s.id for s in self.sources)
+        raise RegistryError(f"{self.path}: no source with id {source_id!r} (known: {known})")
+
+    def enabled(self) -> list[Source]:
+        return [s for s in self.sources if s.enabled]
+
+
+def expand_env(value: Any, env: Mapping[str, str]) -> Any:
+    """Expand ``${VAR}`` / ``${VAR:-default}`` in every string of a parsed YAML document."""
+    if isinstance(value, str):
+
+        def repl(m: re.Match[str]) -> str:
+            name, default = m.group(1), m.group(2)
+            if name in env and env[name] != "":
+                return env[name]
+            if default is not None:
+                return default
+            raise RegistryError(f"environment variable {name} is not set (and has no ':-default')")
+
+        return _ENV_RE.sub(repl, value)
+    if isinstance(value, list):
+        return [expand_env(v, env) for v in value]
+    if isinstance(value, dict):
+        return {k: expand_env(v, env) for k, v in value.items()}
+    return value
+
+
+def _line_of(root: yaml.Node | None, loc: Iterable[Any]) -> int | None:
+    """The 1-based line of the YAML node at ``loc`` (or of its deepest existing parent)."""
+    node, line = root, None
+    for key in loc:
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == key), None)
+            if node is None:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            node = None
+    return node.start_mark.line + 1 if node is not None else line
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def parse_registry(text: str, path: str = "sources.yaml", env: Mapping[str, str] | None = None) -> Registry:
+    """Parse and validate registry text; raise RegistryError with a one-line message."""
+    env = os.environ if env is None else env
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise RegistryError(f"{path}{where}: not valid YAML: {problem}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+        raise RegistryError(f"{path}: expected a mapping with a 'sources:' list at the top")
+    unknown = set(data) - {"sources"}
+    if unknown:
+        raise RegistryError(
+            f"{path}: unknown top-level key {sorted(unknown)[0]!r} (only 'sources' is allowed)"
+        )
+    seen: dict[str, int] = {}
+    sources = []
+    for index, raw in enumerate(data["sources"]):
+        sid = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+        where = _line_of(root, ("sources", index))
+        try:
+            if not isinstance(raw, dict):
+                raise RegistryError(f"{path}:{where}: source {sid!r}: expected a mapping of fields")
+            source = Source.model_validate(expand_env(raw, env))
+        except RegistryError as exc:
+            raise RegistryError(f"{path}:{where}: source {sid!r}: {exc}") from None
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            line = _line_of(root, ("sources", index, *loc)) or where
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                message = "unknown field (check the spelling; see docs/sources.md)"
+            elif err["type"] == "missing":
+                message = "required field is missing"
+            field = _format_loc(loc) or "(source)"
+            raise RegistryError(f"{path}:{line}: source {sid!r}: {field}: {message}") from None
+        if source.id in seen:
+            raise RegistryError(
+                f"{path}:{where}: source {sid!r}: id: duplicate id (first used on line {seen[source.id]})"
+            )
+        seen[source.id] = where or 0
+        sources.append(source)
+    return Registry(sources=sources, path=path)
+
+
+def load_registry(path: str | Path, env: Mapping[str, str] | None = None) -> Registry:
+    """Load ``path``; a missing or unreadable file is a RegistryError, not a traceback."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RegistryError(f"{p}: file not found (set NEWSMON_SOURCES or pass --sources)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegistryError(f"{p}: cannot read: {exc}") from None
+    return parse_registry(text, str(p), env)

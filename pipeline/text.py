@@ -1,0 +1,110 @@
+"""Vietnamese text normalisation used on every article.
+
+Vietnamese text arrives in several equivalent spellings: decomposed Unicode (NFD) from some
+CMSs, and two conventions for placing the tone mark on the vowel clusters ``oa``, ``oe``
+and ``uy`` (``hoà``/``hòa``, ``khoẻ``/``khỏe``, ``thuỷ``/``thủy``). Matching, dedup and
+search must treat them as the same word, so everything goes through :func:`normalize`;
+diacritic-insensitive search uses :func:`fold`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["clean_whitespace", "fold", "nfc", "normalize", "normalize_tone_marks"]
+
+# Tone marks as combining characters (NFD): grave, acute, hook above, tilde, dot below.
+_TONES = ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
+# (first vowel, second vowel) pairs whose open-syllable spelling differs between styles.
+_CLUSTERS = (("o", "a"), ("o", "e"), ("u", "y"))
+
+
+def _build_tone_table() -> dict[str, str]:
+    """Map every new-style cluster (tone on the 2nd vowel) to the old style (tone on the 1st)."""
+    table: dict[str, str] = {}
+    for first, second in _CLUSTERS:
+        for f in (first, first.upper()):
+            for s in (second, second.upper()):
+                for tone in _TONES:
+                    new = unicodedata.normalize("NFC", f + s + tone)
+                    old = unicodedata.normalize("NFC", f + tone + s)
+                    table[new] = old
+    return table
+
+
+def _build_fold_table() -> dict[int, str | None]:
+    """Map every precomposed Latin letter to its base letter, and drop combining marks."""
+    table: dict[int, str | None] = {}
+    for cp in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        base = "".join(c for c in unicodedata.normalize("NFD", chr(cp)) if not unicodedata.combining(c))
+        if base != chr(cp):
+            table[cp] = base
+    table.update(dict.fromkeys(range(0x300, 0x370)))
+    table[ord("đ")] = "d"
+    table[ord("Đ")] = "d"
+    return table
+
+
+_TONE_TABLE = _build_tone_table()
+# A character class first (fast to scan), the exact pair is checked in the table. Only at the end
+# of a syllable (hoà, thuỷ): in closed syllables (hoàng, thuyết) both styles put the mark on the
+# second vowel. After "q" the "u" belongs to the consonant (quý, quỳ): leave it.
+_TONE_RE = re.compile(
+    "(?<![qQ])[oOuU][" + "".join(sorted({k[1] for k in _TONE_TABLE})) + r"](?![^\W\d_])",
+)
+_FOLD_TABLE = _build_fold_table()
+# Zero-width characters and soft hyphens that CMS editors leave inside words.
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_HSPACE_RE = re.compile(r"[^\S\n]+")
+_ANY_SPACE_RE = re.compile(r"\s+")
+_BLANK_LINES_RE = re.compile(r"\n{3,}")
+
+
+def nfc(s: str) -> str:
+    """Return ``s`` in NFC; cheap when it already is (the common case)."""
+    if unicodedata.is_normalized("NFC", s):
+        return s
+    return unicodedata.normalize("NFC", s)
+
+
+def normalize_tone_marks(s: str) -> str:
+    """Unify tone-mark placement to the *old* (traditional) style: ``hòa``, ``khỏe``, ``thủy``.
+
+    The old style is what most Vietnamese government and press sites and dictionaries use,
+    and what underthesea's ``text_normalize`` produces. Only the open-syllable clusters
+    ``oa``, ``oe``, ``uy`` differ between the styles; capitals are handled (``HOÀ`` -> ``HÒA``).
+    """
+    s = nfc(s)
+    return _TONE_RE.sub(_swap_tone, s)
+
+
+def _swap_tone(m: re.Match[str]) -> str:
+    pair = m.group(0)
+    return _TONE_TABLE.get(pair, pair)
+
+
+def clean_whitespace(s: str) -> str:
+    """Tidy whitespace but keep paragraph structure.
+
+    Removes zero-width characters, turns NBSP/tabs into spaces, collapses runs of spaces,
+    strips every line and keeps at most one blank line between paragraphs.
+    """
+    s = _INVISIBLE_RE.sub("", s.replace("\r\n", "\n").replace("\r", "\n"))
+    s = _HSPACE_RE.sub(" ", s)
+    s = "\n".join(line.strip() for line in s.split("\n"))
+    return _BLANK_LINES_RE.sub("\n\n", s).strip()
+
+
+def normalize(s: str) -> str:
+    """Canonical form for matching and dedup: NFC, one tone-mark style, single spaces."""
+    s = normalize_tone_marks(_INVISIBLE_RE.sub("", nfc(s)))
+    return _ANY_SPACE_RE.sub(" ", s).strip()
+
+
+def fold(s: str) -> str:
+    """Accent-free lowercase form for diacritic-insensitive search (``tập huấn`` -> ``tap huan``)."""
+    return nfc(s).translate(_FOLD_TABLE).lower()

@@ -1,0 +1,29 @@
+"""Offline copies of Vietnamese news and government sites, served on 127.0.0.1.
+
+Four site shapes (a national paper with feeds and sitemaps, an ASP.NET department site
+with postback paging, a Liferay provincial portal, a Joomla provincial paper) render
+our own articles (``content/*.yaml``, partly built from the seed texts) at request
+time, behind a server whose faults can be switched on per URL. Tests crawl them,
+``newsmon demo`` serves them, and their articles are the fixtures for extraction,
+deduplication and classification.
+
+    with SampleSites(ports={site: 0 for site in SITES}) as sites:
+        sites.set_fault("thanhhoa", "/NewsDetail.aspx?Id=10832", "status", code=503, times=1)
+        ...  # crawl sites.urls / sites.env()
+"""
+
+from sample_sites.articles import SITES, SOURCE_IDS, Article, all_articles, catalog
+from sample_sites.faults import FAULTS
+from sample_sites.server import DEFAULT_PORTS, RequestRecord, SampleSites
+
+__all__ = [
+    "DEFAULT_PORTS",
+    "FAULTS",
+    "SITES",
+    "SOURCE_IDS",
+    "Article",
+    "RequestRecord",
+    "SampleSites",
+    "all_articles",
+    "catalog",
+]

@@ -1,0 +1,196 @@
+"""Scheduled crawls: one APScheduler 3 job per enabled source in sources.yaml.
+
+Each crawl runs as a subprocess (``newsmon crawl ID``) with a timeout: Twisted's reactor
+cannot restart inside one process, and a crashed crawl must not take the scheduler down.
+Jobs live in the database (``apscheduler_jobs``), so a restart after downtime runs each
+overdue job once (``coalesce``) instead of forgetting it or running it for every missed
+slot. Jobs are reconciled with the registry at start-up: added, changed, removed.
+
+This module never imports a spider.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.sources import Registry, Source, parse_duration
+
+logger = logging.getLogger(__name__)
+
+TIMEZONE = "Asia/Ho_Chi_Minh"
+JOB_PREFIX = "crawl:"
+
+_children: set[subprocess.Popen[bytes]] = set()
+_children_lock = threading.Lock()
+
+
+def crawl_job(source_id: str, database_url: str, sources_path: str, timeout: float) -> int:
+    """Run one source's crawl in a subprocess; a module-level function so the job store can
+    reference it by name. On timeout the crawl is asked to stop (SIGTERM: Scrapy closes the
+    spider, which records the run as interrupted), then killed."""
+    cmd = [sys.executable, "-m", "cli", "--database", database_url, "--sources", sources_path,
+           "crawl", source_id, "--trigger", "scheduler"]  # fmt: skip
+    logger.info("starting crawl of %s", source_id)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    with _children_lock:
+        _children.add(proc)
+    try:
+        code = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        logger.warning("crawl of %s exceeded %.0fs; stopping it", source_id, timeout)
+        code = _stop(proc)
+    finally:
+        with _children_lock:
+            _children.discard(proc)
+    logger.info("crawl of %s ended with exit status %s", source_id, code)
+    return code
+
+
+def _stop(proc: subprocess.Popen[bytes], grace: float = 60.0) -> int:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
+def stop_children(grace: float = 60.0) -> None:
+    """Ask every running crawl to finish (SIGTERM), killing those that outlive ``grace``."""
+    with _children_lock:
+        running = list(_children)
+    for proc in running:
+        _stop(proc, grace)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """The schedule of one source, in a form that can be compared with the stored job."""
+
+    source_id: str
+    trigger: str  # "interval" | "cron"
+    every_seconds: int | None
+    cron: str | None
+    jitter_seconds: int
+
+    @classmethod
+    def for_source(cls, source: Source) -> JobSpec:
+        sched = source.schedule
+        every = int(parse_duration(sched.every).total_seconds()) if sched.every else None
+        return cls(source.id, "interval" if every else "cron", every, sched.cron,
+                   int(parse_duration(sched.jitter).total_seconds()))  # fmt: skip
+
+    @property
+    def job_id(self) -> str:
+        return JOB_PREFIX + self.source_id
+
+    @property
+    def name(self) -> str:
+        when = f"every {self.every_seconds}s" if self.every_seconds else f"cron {self.cron}"
+        return f"crawl {self.source_id} ({when}, jitter {self.jitter_seconds}s)"
+
+    def make_trigger(self) -> Any:
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        if self.every_seconds:
+            return IntervalTrigger(
+                seconds=self.every_seconds, jitter=self.jitter_seconds or None, timezone=TIMEZONE
+            )
+        return CronTrigger.from_crontab(self.cron, timezone=TIMEZONE)
+
+
+def build_scheduler(database_url: str, max_concurrent: int = 2, misfire_grace: int = 6 * 3600) -> Any:
+    """An APScheduler 3 background scheduler with its job store in the newsmon database."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from storage.db import make_engine
+
+    return BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=make_engine(database_url))},
+        # The pool size is the global cap on concurrent crawls.
+        executors={"default": ThreadPoolExecutor(max_workers=max_concurrent)},
+        job_defaults={
+            # After downtime, run an overdue crawl once, not once per missed slot...
+            "coalesce": True,
+            # ...never two crawls of one source at once...
+            "max_instances": 1,
+            # ...and still run it if the scheduler was down for hours (a crawl is
+            # incremental, so a late one loses nothing).
+            "misfire_grace_time": misfire_grace,
+        },
+        timezone=TIMEZONE,
+    )
+
+
+def reconcile(
+    scheduler: Any, registry: Registry, database_url: str, sources_path: str, timeout: float
+) -> dict[str, list[str]]:
+    """Make the stored jobs match the registry; unchanged jobs keep their next run time."""
+    wanted = {spec.job_id: spec for spec in (JobSpec.for_source(s) for s in registry.enabled())}
+
+    def kwargs(spec: JobSpec) -> dict[str, Any]:
+        return {"source_id": spec.source_id, "database_url": database_url, "sources_path": sources_path,
+                "timeout": timeout}  # fmt: skip
+
+    changes: dict[str, list[str]] = {"added": [], "changed": [], "removed": [], "kept": []}
+    for job in scheduler.get_jobs():
+        if not job.id.startswith(JOB_PREFIX):
+            continue
+        spec = wanted.get(job.id)
+        if spec is None:
+            scheduler.remove_job(job.id)
+            changes["removed"].append(job.id)
+        elif job.name != spec.name or job.kwargs != kwargs(spec):
+            scheduler.remove_job(job.id)
+            changes["changed"].append(job.id)
+        else:
+            changes["kept"].append(job.id)
+            del wanted[job.id]
+    for spec in wanted.values():
+        scheduler.add_job(crawl_job, spec.make_trigger(), id=spec.job_id, name=spec.name, kwargs=kwargs(spec))
+        if spec.job_id not in changes["changed"]:
+            changes["added"].append(spec.job_id)
+    return changes
+
+
+def run(
+    registry: Registry,
+    database_url: str,
+    sources_path: str,
+    max_concurrent: int = 2,
+    timeout: float = 3600,
+    on_ready: Callable[[Any], None] | None = None,
+) -> None:
+    """Reconcile the jobs and run the scheduler until SIGTERM or SIGINT."""
+    scheduler = build_scheduler(database_url, max_concurrent)
+    # Start paused so that no job fires while the job list is being reconciled.
+    scheduler.start(paused=True)
+    changes = reconcile(scheduler, registry, database_url, sources_path, timeout)
+    logger.info("jobs: %s", ", ".join(f"{k} {len(v)}" for k, v in changes.items()))
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        logger.info("signal %s: stopping; running crawls are asked to finish", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if on_ready:
+        on_ready(scheduler)
+    scheduler.resume()
+    while not stop.wait(1.0):
+        pass
+    scheduler.pause()  # no new crawl from now on
+    stop_children()
+    scheduler.shutdown(wait=True)
+    logger.info("scheduler stopped")

@@ -1,0 +1,316 @@
+"""The one generic spider: ``scrapy crawl news -a source=ID``.
+
+Everything a site needs is in its ``sources.yaml`` entry: feeds, sitemaps, listing pages.
+The spider yields :class:`pipeline.types.Page` items (raw bytes); storing and extraction
+happen in the item pipeline. Incremental: links already stored are filtered out through
+``self.known_filter`` (set by the crawl-run extension when a database is configured), and a
+listing stops paging when a page brings nothing new, when it passes ``since``, or at its
+page cap.
+
+Spider arguments: ``source`` (required), ``since`` (YYYY-MM-DD, ISO datetime, or a duration
+such as ``7d``), ``max_pages`` (overrides every listing's cap), ``max_articles``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import scrapy
+from scrapy.http import FormRequest, Request, Response, TextResponse
+from twisted.python.failure import Failure
+
+from pipeline.sources import Listing, RegistryError, Source, load_registry, parse_duration
+from pipeline.types import Page
+from pipeline.urls import canonical_url, same_site, strip_tracking
+from spiders.discovery import (
+    DiscoveryError,
+    Link,
+    NextPage,
+    find_next_page,
+    listing_links,
+    older_than,
+    parse_any_date,
+    parse_feed,
+    parse_sitemap,
+)
+from spiders.errors import classify_failure
+
+logger = logging.getLogger(__name__)
+
+MAX_SITEMAP_DEPTH = 3
+
+
+def parse_since(value: str | datetime | None) -> datetime | None:
+    """``2024-01-31``, an ISO datetime, or a duration back from now (``7d``, ``12h``)."""
+    if value is None or value == "" or isinstance(value, datetime):
+        return value or None
+    try:
+        return datetime.now(UTC) - parse_duration(value)
+    except ValueError:
+        pass
+    parsed = parse_any_date(value)
+    if parsed is None:
+        raise ValueError(f"invalid since {value!r}: use YYYY-MM-DD, an ISO datetime, or a duration like 7d")
+    return parsed
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(
+        self,
+        source: str | None = None,
+        since: str | None = None,
+        max_pages: str | int | None = None,
+        max_articles: str | int | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if not source:
+            raise ValueError("the news spider needs a source: scrapy crawl news -a source=ID")
+        self.source_id = source
+        self.since = parse_since(since)
+        self.max_pages = int(max_pages) if max_pages else None
+        self.max_articles = int(max_articles) if max_articles else None
+        self.source: Source | None = None
+        # Replaced by the crawl-run extension with a database lookup; the default keeps
+        # the spider usable on its own (e.g. in `scrapy shell` or parse tests).
+        self.known_filter: Callable[[list[str]], set[str]] = lambda urls: set()
+        self.crawl_run_id: int | None = None
+        self.error_sink: Callable[[str, str, int | None, str], None] | None = None
+        self._scheduled: set[str] = set()
+        self._listing_pages_seen: set[str] = set()
+        self.articles_requested = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        path = crawler.settings.get("NEWSMON_SOURCES")
+        try:
+            spider.source = load_registry(path).get(spider.source_id)
+        except RegistryError as exc:
+            raise ValueError(str(exc)) from None
+        spider.allowed_domains = list(spider.source.allowed_domains)
+        return spider
+
+    # --- start -------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        for request in self.start_requests_list():
+            yield request
+
+    def start_requests_list(self) -> list[Request]:
+        assert self.source is not None
+        disc = self.source.discovery
+        requests: list[Request] = []
+        for url in disc.feeds:
+            requests.append(self._index_request(url, self.parse_feed, "feed"))
+        for url in disc.sitemaps:
+            requests.append(self._index_request(url, self.parse_sitemap, "sitemap", depth=0))
+        for index, listing in enumerate(disc.listings):
+            for url in listing.urls:
+                requests.append(
+                    self._index_request(url, self.parse_listing, "listing", listing=index, page=1)
+                )
+        return requests
+
+    def _index_request(self, url: str, callback: Callable[..., Any], kind: str, **kwargs: Any) -> Request:
+        return Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            cb_kwargs=kwargs,
+            priority=10,
+            meta={"newsmon_kind": kind},
+            dont_filter=True,
+        )
+
+    # --- feeds and sitemaps -----------------------------------------------
+
+    def parse_feed(self, response: Response) -> Iterable[Request]:
+        self.crawler.stats.inc_value("newsmon/index_pages_read")
+        try:
+            links = parse_feed(response.body, response.url)
+        except DiscoveryError as exc:
+            self.report_error(response.url, "bad_feed", response.status, str(exc))
+            return
+        self.crawler.stats.inc_value("newsmon/links/feed", len(links))
+        yield from self.article_requests(self._filter(links, self.source.discovery.article_pattern))
+
+    def parse_sitemap(self, response: Response, depth: int = 0) -> Iterable[Request]:
+        self.crawler.stats.inc_value("newsmon/index_pages_read")
+        try:
+            sitemap = parse_sitemap(response.body, response.url)
+        except DiscoveryError as exc:
+            self.report_error(response.url, "bad_sitemap", response.status, str(exc))
+            return
+        if sitemap.is_index:
+            if depth >= MAX_SITEMAP_DEPTH:
+                self.report_error(
+                    response.url, "sitemap_too_deep", response.status, "sitemap index nested too deep"
+                )
+                return
+            # Newest first, and skip sub-sitemaps not modified since the cut-off.
+            children = sorted(
+                sitemap.links, key=lambda s: s.published or datetime.min.replace(tzinfo=UTC), reverse=True
+            )
+            for child in children:
+                if self.since and child.published and child.published < self.since:
+                    continue
+                yield self._index_request(child.url, self.parse_sitemap, "sitemap", depth=depth + 1)
+            return
+        self.crawler.stats.inc_value("newsmon/links/sitemap", len(sitemap.links))
+        yield from self.article_requests(self._filter(sitemap.links, self.source.discovery.article_pattern))
+
+    # --- listing pages ---------------------------------------------------
+
+    def parse_listing(self, response: Response, listing: int, page: int) -> Iterable[Request]:
+        assert self.source is not None
+        if not isinstance(response, TextResponse):
+            self.report_error(response.url, "not_html", response.status, "listing page is not HTML")
+            return
+        config: Listing = self.source.discovery.listings[listing]
+        pattern = config.article_pattern or self.source.discovery.article_pattern
+        links = listing_links(response.selector, response.url, pattern, config.article_selector)
+        links = [link for link in links if self._allowed(link.url)]
+        new_links = self._new(links)
+        self.crawler.stats.inc_value("newsmon/listing_pages")
+        self.crawler.stats.inc_value("newsmon/index_pages_read")
+        logger.debug("%s listing page %d: %d links, %d new", self.source_id, page, len(links), len(new_links))
+        yield from self._requests_for(self._filter(new_links, None))
+
+        cap = self.max_pages or config.max_pages
+        if not links:
+            self.report_error(response.url, "no_links", response.status, "listing page has no article links")
+            return
+        if not new_links:
+            logger.info(
+                "%s: listing page %d brought nothing new; stopping this listing", self.source_id, page
+            )
+            return
+        if older_than(links, self.since):
+            logger.info("%s: listing page %d is older than the cut-off; stopping", self.source_id, page)
+            return
+        if page >= cap:
+            logger.info("%s: listing page cap %d reached", self.source_id, cap)
+            self.crawler.stats.inc_value("newsmon/listing_cap_reached")
+            return
+        next_page = find_next_page(response.selector, response.url, page, config.next_selector)
+        if next_page is None or next_page.key in self._listing_pages_seen:
+            return
+        self._listing_pages_seen.add(next_page.key)
+        yield self._next_request(response, next_page, listing, page + 1)
+
+    def _next_request(self, response: Response, next_page: NextPage, listing: int, page: int) -> Request:
+        kwargs = {"listing": listing, "page": page}
+        meta = {"newsmon_kind": "listing"}
+        if next_page.postback:
+            target, argument = next_page.postback
+            return FormRequest.from_response(
+                response,
+                formdata={"__EVENTTARGET": target, "__EVENTARGUMENT": argument},
+                dont_click=True,
+                callback=self.parse_listing,
+                errback=self.on_error,
+                cb_kwargs=kwargs,
+                meta=meta,
+                priority=5,
+            )
+        return Request(
+            next_page.url,
+            callback=self.parse_listing,
+            errback=self.on_error,
+            cb_kwargs=kwargs,
+            meta=meta,
+            priority=5,
+        )
+
+    # --- articles ----------------------------------------------------------
+
+    def _allowed(self, url: str) -> bool:
+        return same_site(url, self.allowed_domains)
+
+    def _filter(self, links: list[Link], pattern: str | None) -> list[Link]:
+        compiled = re.compile(pattern) if pattern else None
+        kept = []
+        for link in links:
+            if compiled and not compiled.search(link.url):
+                continue
+            if self.since and link.published and link.published < self.since:
+                self.crawler.stats.inc_value("newsmon/links/older_than_since")
+                continue
+            kept.append(link)
+        return kept
+
+    def _new(self, links: list[Link]) -> list[Link]:
+        """Links not stored yet (some may already be scheduled by this crawl)."""
+        by_canonical = {canonical_url(link.url): link for link in links}
+        unscheduled = [c for c in by_canonical if c not in self._scheduled]
+        known = self.known_filter(unscheduled) if unscheduled else set()
+        return [link for c, link in by_canonical.items() if c not in known]
+
+    def article_requests(self, links: list[Link]) -> Iterable[Request]:
+        """Requests for the links not stored yet."""
+        yield from self._requests_for(self._new(links))
+
+    def _requests_for(self, links: list[Link]) -> Iterable[Request]:
+        for link in links:
+            if canonical_url(link.url) in self._scheduled:
+                continue
+            if self.max_articles is not None and self.articles_requested >= self.max_articles:
+                self.crawler.stats.inc_value("newsmon/max_articles_reached")
+                return
+            self._scheduled.add(canonical_url(link.url))
+            self.articles_requested += 1
+            self.crawler.stats.inc_value("newsmon/article_requests")
+            yield Request(
+                strip_tracking(link.url),
+                callback=self.parse_article,
+                errback=self.on_error,
+                meta={"newsmon_kind": "article"},
+            )
+
+    def parse_article(self, response: Response) -> Iterable[Page]:
+        assert self.source is not None
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        if ctype and not any(t in ctype for t in ("html", "xml", "text/plain")):
+            self.report_error(response.url, "not_html", response.status, f"unsupported content type {ctype}")
+            return
+        redirects = response.request.meta.get("redirect_urls") or []
+        yield Page(
+            url=response.url,
+            body=response.body,
+            status=response.status,
+            headers={
+                k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
+                for k, v in response.headers.items()
+            },
+            fetched_at=datetime.now(UTC),
+            source_id=self.source.id,
+            requested_url=redirects[0] if redirects else None,
+        )
+
+    # --- errors ----------------------------------------------------------
+
+    def on_error(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        kind, status, message = classify_failure(failure)
+        if kind == "robots":
+            self.crawler.stats.inc_value("newsmon/robots_disallowed")
+            logger.info("%s: %s disallowed by robots.txt", self.source_id, url)
+            return
+        logger.warning("%s: %s %s (%s)", self.source_id, kind, url, message)
+        self.report_error(url, kind, status, message)
+
+    def report_error(self, url: str, kind: str, status: int | None, message: str) -> None:
+        """Count an error by kind (and record it, when a database is attached)."""
+        if self.error_sink is not None:
+            self.error_sink(url, kind, status, message)
+        else:
+            self.crawler.stats.inc_value(f"newsmon/errors/{kind}")

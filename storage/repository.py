@@ -1,0 +1,283 @@
+"""Reads and writes used by the crawler, the pipeline and the CLI.
+
+Writes are upserts on unique keys (``INSERT ... ON CONFLICT``), never check-then-insert,
+so concurrent crawlers cannot create a second row for the same page or article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Article, CrawlRun, FetchError, Page, Source, utcnow
+
+_COMPRESS_LEVEL = 6
+_IN_CHUNK = 500  # stay far below SQLite's bound-parameter limit
+
+
+def _insert(session: Session, model: type[Any]) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:  # pragma: no cover - guarded by configuration
+        raise RuntimeError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
+    return insert(model)
+
+
+# --- sources ---------------------------------------------------------------
+
+
+def upsert_source(session: Session, **fields: Any) -> None:
+    """Insert or refresh a source row from the registry."""
+    stmt = _insert(session, Source).values(**fields, updated_at=utcnow())
+    update_cols = {k: stmt.excluded[k] for k in (*fields, "updated_at") if k != "id"}
+    session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=update_cols))
+
+
+# --- crawl runs ------------------------------------------------------------
+
+
+def start_crawl_run(session: Session, source_id: str, **fields: Any) -> int:
+    run = CrawlRun(source_id=source_id, status="running", started_at=utcnow(), **fields)
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_crawl_run(session: Session, run_id: int, **fields: Any) -> None:
+    fields.setdefault("finished_at", utcnow())
+    session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(**fields))
+
+
+def record_fetch_error(
+    session: Session,
+    run_id: int | None,
+    url: str,
+    kind: str,
+    status: int | None = None,
+    message: str | None = None,
+) -> None:
+    if run_id is None:
+        return
+    session.add(FetchError(crawl_run_id=run_id, url=url, kind=kind, status=status, message=message))
+
+
+def recent_runs(session: Session, source_id: str | None = None, limit: int = 20) -> Sequence[CrawlRun]:
+    stmt = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
+    if source_id:
+        stmt = stmt.where(CrawlRun.source_id == source_id)
+    return session.scalars(stmt).all()
+
+
+def mark_stale_runs(session: Session, hostname: str, is_alive: Callable[[int], bool]) -> int:
+    """Mark runs left 'running' by a dead process on this host as 'interrupted'."""
+    stmt = select(CrawlRun).where(CrawlRun.status == "running", CrawlRun.hostname == hostname)
+    count = 0
+    for run in session.scalars(stmt):
+        if run.pid is None or not is_alive(run.pid):
+            run.status, run.finished_at, run.finish_reason = "interrupted", utcnow(), "process died"
+            count += 1
+    return count
+
+
+# --- pages -----------------------------------------------------------------
+
+
+def compress(body: bytes) -> bytes:
+    return zlib.compress(body, _COMPRESS_LEVEL)
+
+
+def page_body(page: Page) -> bytes:
+    return zlib.decompress(page.body)
+
+
+def known_urls(session: Session, canonical_urls: Iterable[str]) -> set[str]:
+    """The subset of ``canonical_urls`` already fetched (as final or as requested URL)."""
+    urls = list(dict.fromkeys(canonical_urls))
+    found: set[str] = set()
+    for i in range(0, len(urls), _IN_CHUNK):
+        chunk = urls[i : i + _IN_CHUNK]
+        rows = session.execute(
+            select(Page.canonical_url, Page.requested_canonical).where(
+                or_(Page.canonical_url.in_(chunk), Page.requested_canonical.in_(chunk))
+            )
+        )
+        for canonical, requested in rows:
+            found.add(canonical)
+            if requested:
+                found.add(requested)
+    return found & set(urls)
+
+
+def save_page(
+    session: Session,
+    *,
+    canonical_url: str,
+    url: str,
+    body: bytes,
+    requested_canonical: str | None = None,
+    source_id: str | None = None,
+    crawl_run_id: int | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    fetched_at: datetime | None = None,
+    replace: bool = False,
+) -> tuple[int, bool]:
+    """Store a raw page; returns (page id, whether it was new).
+
+    An existing page is kept as it is unless ``replace`` (a re-ingest asked for it), so a
+    racing second crawler cannot overwrite the first one's copy.
+    """
+    values = {
+        "canonical_url": canonical_url,
+        "url": url,
+        "requested_canonical": requested_canonical,
+        "source_id": source_id,
+        "crawl_run_id": crawl_run_id,
+        "status_code": status_code,
+        "headers": headers or {},
+        "body": compress(body),
+        "body_size": len(body),
+        "body_sha1": hashlib.sha1(body).hexdigest(),
+        "fetched_at": fetched_at or utcnow(),
+        "process_status": "pending",
+    }
+    stmt = _insert(session, Page).values(**values)
+    if replace:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["canonical_url"],
+            set_={k: stmt.excluded[k] for k in values if k != "canonical_url"},
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["canonical_url"])
+    result = session.execute(stmt.returning(Page.id))
+    page_id = result.scalar()
+    if page_id is not None:
+        return page_id, True
+    existing = session.scalar(select(Page.id).where(Page.canonical_url == canonical_url))
+    assert existing is not None
+    return existing, False
+
+
+def mark_page(session: Session, page_id: int, status: str, error: str | None = None) -> None:
+    session.execute(
+        update(Page)
+        .where(Page.id == page_id)
+        .values(process_status=status, process_error=error, processed_at=utcnow())
+    )
+
+
+def iter_pages(
+    session: Session,
+    *,
+    statuses: Sequence[str] | None = None,
+    source_id: str | None = None,
+    since: datetime | None = None,
+    batch: int = 200,
+) -> Iterator[Page]:
+    """Stored pages in id order, fetched in batches so memory stays flat."""
+    last = 0
+    while True:
+        stmt: Select[tuple[Page]] = select(Page).where(Page.id > last).order_by(Page.id).limit(batch)
+        if statuses:
+            stmt = stmt.where(Page.process_status.in_(statuses))
+        if source_id:
+            stmt = stmt.where(Page.source_id == source_id)
+        if since:
+            stmt = stmt.where(Page.fetched_at >= since)
+        rows = session.scalars(stmt).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].id
+
+
+def count_pages(session: Session, **filters: Any) -> int:
+    stmt = select(func.count(Page.id))
+    if filters.get("statuses"):
+        stmt = stmt.where(Page.process_status.in_(filters["statuses"]))
+    if filters.get("source_id"):
+        stmt = stmt.where(Page.source_id == filters["source_id"])
+    if filters.get("since"):
+        stmt = stmt.where(Page.fetched_at >= filters["since"])
+    return session.scalar(stmt) or 0
+
+
+# --- articles --------------------------------------------------------------
+
+_ARTICLE_FIELDS = (
+    "url", "page_id", "source_id", "title", "lead", "text", "author", "published_at",
+    "published_from", "language", "content_hash", "word_count",
+)  # fmt: skip
+
+
+def upsert_article(session: Session, canonical_url: str, **fields: Any) -> tuple[int, str]:
+    """Insert or update the article at ``canonical_url``; returns (id, 'new'|'updated'|'unchanged')."""
+    unknown = set(fields) - set(_ARTICLE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown article fields: {sorted(unknown)}")
+    existing = session.execute(
+        select(Article.id, Article.content_hash, Article.title, Article.published_at).where(
+            Article.canonical_url == canonical_url
+        )
+    ).first()
+    stmt = _insert(session, Article).values(canonical_url=canonical_url, **fields)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["canonical_url"],
+        set_={**{k: stmt.excluded[k] for k in fields}, "updated_at": utcnow()},
+    )
+    article_id = session.execute(stmt.returning(Article.id)).scalar_one()
+    if existing is None:
+        return article_id, "new"
+    same = (existing.content_hash, existing.title, existing.published_at) == (
+        fields.get("content_hash"),
+        fields.get("title"),
+        fields.get("published_at"),
+    )
+    return article_id, "unchanged" if same else "updated"
+
+
+def get_article(session: Session, key: str | int) -> Article | None:
+    """An article by id or by (canonical) URL."""
+    if isinstance(key, int) or str(key).isdigit():
+        return session.get(Article, int(key))
+    return session.scalar(select(Article).where(or_(Article.canonical_url == key, Article.url == key)))
+
+
+def list_articles(
+    session: Session,
+    *,
+    source_id: str | None = None,
+    language: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = 50,
+    offset: int = 0,
+) -> Sequence[Article]:
+    stmt = select(Article).order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
+    if source_id:
+        stmt = stmt.where(Article.source_id == source_id)
+    if language:
+        stmt = stmt.where(Article.language == language)
+    if since:
+        stmt = stmt.where(Article.published_at >= since)
+    if until:
+        stmt = stmt.where(Article.published_at < until)
+    if limit:
+        stmt = stmt.limit(limit).offset(offset)
+    return session.scalars(stmt).all()
+
+
+def count_articles(session: Session, source_id: str | None = None) -> int:
+    stmt = select(func.count(Article.id))
+    if source_id:
+        stmt = stmt.where(Article.source_id == source_id)
+    return session.scalar(stmt) or 0

@@ -1,0 +1,62 @@
+"""Running real crawls of the sample sites in a subprocess, as a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from storage.db import make_engine, session_factory, session_scope
+from storage.models import Article, CrawlRun
+from tests.conftest import PROJECT
+
+SAMPLE_SOURCES = PROJECT / "sample_sites" / "sources.yaml"
+# Our own loopback server: no politeness delay, quick retries and timeouts.
+FAST = [
+    "DOWNLOAD_DELAY=0",
+    "AUTOTHROTTLE_ENABLED=False",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+    "NEWSMON_RETRY_BACKOFF_BASE=0.1",
+    "DOWNLOAD_TIMEOUT=3",
+    "RETRY_TIMES=1",
+]
+
+
+def newsmon(
+    args: list[str], db_url: str, env: dict[str, str], sources: Path = SAMPLE_SOURCES, timeout: int = 240
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **env, "NEWSMON_LOG_LEVEL": "WARNING"}
+    return subprocess.run(
+        [sys.executable, "-m", "cli", "--database", db_url, "--sources", str(sources), *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT,
+        env=full_env,
+        timeout=timeout,
+    )
+
+
+def crawl(
+    db_url: str, env: dict[str, str], *extra: str, sources: Path = SAMPLE_SOURCES
+) -> list[dict[str, Any]]:
+    args = ["crawl", "--all", "--format", "json"]
+    for setting in FAST:
+        args += ["--set", setting]
+    result = newsmon([*args, *extra], db_url, env, sources)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
+
+
+def articles(db_url: str) -> list[Article]:
+    with session_scope(session_factory(make_engine(db_url))) as session:
+        return list(session.scalars(select(Article).order_by(Article.id)))
+
+
+def runs(db_url: str) -> list[CrawlRun]:
+    with session_scope(session_factory(make_engine(db_url))) as session:
+        return list(session.scalars(select(CrawlRun).order_by(CrawlRun.id)))

@@ -1,0 +1,134 @@
+"""Real Scrapy crawls of the bundled sample sites on 127.0.0.1, asserting on the database."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from pipeline.urls import canonical_url
+from sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
+from tests.e2e_helpers import articles, crawl, newsmon, runs
+
+
+@pytest.fixture(scope="module")
+def sites():
+    with SampleSites(ports={site: 0 for site in DEFAULT_PORTS}) as server:
+        yield server
+
+
+def expected_urls(sites: SampleSites) -> set[str]:
+    return {canonical_url(sites.urls[a["site"]] + a["path"]) for a in catalog()}
+
+
+def article_requests(sites: SampleSites) -> list[str]:
+    paths = {(a["site"], a["path"]) for a in catalog()}
+    return [r for r in sites.requests if (r[0], r[2]) in paths]
+
+
+@pytest.fixture(scope="module")
+def first_crawl(sites, tmp_path_factory):
+    db_url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'crawl.db'}"
+    sites.clear_faults()
+    sites.reset_log()
+    summary = crawl(db_url, sites.env())
+    return db_url, summary, len(article_requests(sites))
+
+
+def test_first_crawl_stores_every_sample_article_exactly_once(sites, first_crawl):
+    db_url, summary, requested = first_crawl
+    stored = articles(db_url)
+    urls = [a.canonical_url for a in stored]
+    assert len(urls) == len(set(urls))
+    assert set(urls) == expected_urls(sites)
+    assert requested == len(catalog()), "each article page downloaded once"
+    assert all(r["status"] == "finished" for r in summary), summary
+    assert sum(r["articles_new"] for r in summary) == len(catalog())
+    assert all(a.title and len(a.text) > 200 for a in stored)
+    assert all(a.published_at is not None for a in stored)
+    languages = Counter(a.language for a in stored)
+    assert languages["vi"] >= 30 and languages["en"] >= 3
+
+
+def test_second_crawl_downloads_no_article_again(sites, first_crawl):
+    db_url, _, _ = first_crawl
+    sites.reset_log()
+    summary = crawl(db_url, sites.env())
+    assert article_requests(sites) == []
+    assert sum(r["articles_new"] for r in summary) == 0
+    assert all(r["status"] == "finished" for r in summary)
+    assert len(articles(db_url)) == len(catalog())
+    # a listing that brought nothing new stops paging: only first listing pages were read
+    assert sum(r["requests"] for r in summary) < len(catalog())
+
+
+def test_faults_are_counted_and_nothing_is_lost(sites, tmp_path: Path):
+    db_url = f"sqlite:///{tmp_path / 'faults.db'}"
+    targets = [a for a in catalog() if a["site"] in ("nhandan", "thanhhoa") and a["language"] == "vi"][:6]
+    faults = [
+        ("status", {"code": 404}),
+        ("status", {"code": 500}),
+        ("timeout", {"seconds": 8}),
+        ("truncate", {}),
+        ("redirect_loop", {}),
+        ("wrong_charset", {"declared": "iso-8859-1"}),
+    ]
+    for article, (fault, params) in zip(targets, faults, strict=True):
+        sites.set_fault(article["site"], article["path"], fault, **params)
+    try:
+        summary = crawl(db_url, sites.env())
+    finally:
+        sites.clear_faults()
+    counts: Counter[str] = Counter()
+    for run in summary:
+        counts.update(run["error_counts"])
+        assert run["status"] == "finished", run
+    for kind in ("http_404", "http_500", "timeout", "truncated", "redirect_loop", "charset_mismatch"):
+        assert counts[kind] >= 1, (kind, counts)
+    stored = {a.canonical_url: a for a in articles(db_url)}
+    assert len(stored) == len(catalog()) - 5  # the wrong-charset page is stored, decoded right
+    charset_article = targets[5]
+    decoded = stored[canonical_url(sites.urls[charset_article["site"]] + charset_article["path"])]
+    assert decoded.title == charset_article["title"]
+    before = {url: (a.id, a.content_hash) for url, a in stored.items()}
+    # the next crawl, with the sites healthy, picks up exactly what was missing
+    summary = crawl(db_url, sites.env())
+    after = {a.canonical_url: (a.id, a.content_hash) for a in articles(db_url)}
+    assert set(after) == expected_urls(sites)
+    assert {url: after[url] for url in before} == before
+    assert sum(r["articles_new"] for r in summary) == 5
+
+
+def test_dead_sources_record_one_failure_each_and_exit_cleanly(tmp_path: Path):
+    import socket
+
+    with socket.socket() as s:  # a port with nobody listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    registry = tmp_path / "dead.yaml"
+    registry.write_text(
+        "sources:\n"
+        + "".join(
+            f"  - id: dead-{i}\n    name: Dead {i}\n    kind: national\n    homepage: http://127.0.0.1:{port}/\n"
+            f"    discovery:\n      feeds: [http://127.0.0.1:{port}/rss/{i}.rss]\n"
+            for i in range(3)
+        ),
+        encoding="utf-8",
+    )
+    db_url = f"sqlite:///{tmp_path / 'dead.db'}"
+    summary = crawl(db_url, {}, sources=registry)
+    assert [r["source"] for r in summary] == ["dead-0", "dead-1", "dead-2"]
+    for run in summary:
+        assert run["status"] == "failed"
+        assert run["error_counts"] == {"connection_refused": 1}
+    assert len(runs(db_url)) == 3
+
+
+def test_demo_stores_every_sample_article(tmp_path: Path):
+    db_url = f"sqlite:///{tmp_path / 'demo.db'}"
+    result = newsmon(["demo"], db_url, {})
+    assert result.returncode == 0, result.stderr[-3000:]
+    n = len(catalog())
+    assert f"{n} of {n} sample articles stored" in result.stdout
+    assert len(articles(db_url)) == n
