@@ -338,7 +338,9 @@ def print_runs(obj: Context, run_ids: list[int], fmt: str = "table") -> None:
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.option("--strict", is_flag=True, help="Exit 1 if any source's crawl failed.")
-@click.option("--trigger", default="cli", hidden=True, help="What started the crawl (recorded in crawl_runs).")
+@click.option(
+    "--trigger", default="cli", hidden=True, help="What started the crawl (recorded in crawl_runs)."
+)
 @click.pass_obj
 @_wrap_errors
 def crawl(
@@ -361,7 +363,12 @@ def crawl(
     if not ids:
         raise UsageError(f"no enabled source in {obj.registry.path}")
     run_ids = run_crawls(
-        obj, ids, since=since, max_pages=max_pages, max_articles=max_articles, overrides=overrides,
+        obj,
+        ids,
+        since=since,
+        max_pages=max_pages,
+        max_articles=max_articles,
+        overrides=overrides,
         NEWSMON_TRIGGER=trigger,
     )
     print_runs(obj, run_ids, fmt)
@@ -421,23 +428,70 @@ def _declared_url(body: bytes) -> str | None:
     return None
 
 
-def _analysis(page: Page, published: datetime | None) -> dict[str, Any]:
-    from pipeline.process import ExtractionFailed, process_page
+def _article_dict(session: Any, article: Any) -> dict[str, Any]:
+    """The output contract of `analyze --format json` for one stored article."""
+    from storage.models import Article, Event
 
-    try:
-        article = process_page(page, published=published)
-    except ExtractionFailed as exc:
-        return {"url": page.url, "error": str(exc)}
-    return {
+    original = session.get(Article, article.duplicate_of) if article.duplicate_of else None
+    event = session.get(Event, article.event_id) if article.event_id else None
+    classification = article.classification or {}
+    result: dict[str, Any] = {
         "url": article.url,
         "title": article.title,
-        "published": _iso(article.published),
+        "published": _iso(article.published_at),
         "published_from": article.published_from,
         "language": article.language,
         "author": article.author,
         "lead": article.lead,
         "text": article.text,
+        "duplicate_of": original.url if original else None,
+        "classification": {k: classification.get(k) for k in ("type", "topics", "score")},
+        "event": None,
     }
+    if event is not None:
+        result["event"] = {
+            "id": event.id,
+            "type": event.type,
+            "topics": event.topics,
+            "score": classification.get("score"),
+            "evidence": classification.get("evidence", []),
+            "date": event.date_held.isoformat() if event.date_held else None,
+            "date_end": event.date_end.isoformat() if event.date_end else None,
+            "province": event.province,
+            "province_2025": event.province_2025,
+            "venue": event.venue,
+            "organizers": event.organizers,
+            "participants": event.participants,
+            "provinces_covered": event.provinces_covered,
+            "legal_refs": event.legal_refs,
+            "speakers": event.speakers,
+        }
+    return result
+
+
+def _analyze_pages(pages: list[Page], published: datetime | None) -> list[dict[str, Any]]:
+    """Run the whole pipeline (extraction to events) over ``pages`` in a throw-away database,
+    so duplicates and events among the files given show up exactly as `ingest` would make them."""
+    import tempfile
+
+    from pipeline.store import ArticleStore
+    from storage.models import Article
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="newsmon-analyze-") as tmp:
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'analyze.db'}")
+        upgrade(engine)
+        sessions = session_factory(engine)
+        store = ArticleStore(sessions)
+        outcomes = [store.ingest(page, replace=True, published=published) for page in pages]
+        with session_scope(sessions) as session:
+            for page, outcome in zip(pages, outcomes, strict=True):
+                if outcome.article_id is None:
+                    results.append({"url": page.url, "error": outcome.error})
+                else:
+                    results.append(_article_dict(session, session.get(Article, outcome.article_id)))
+        engine.dispose()
+    return results
 
 
 @main.command()
@@ -449,28 +503,49 @@ def _analysis(page: Page, published: datetime | None) -> dict[str, Any]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_obj
 def analyze(obj: Context, files: tuple[Path, ...], url: str | None, published: str | None, fmt: str) -> None:
-    """Show what the pipeline makes of saved pages (HTML, or a clean .txt body)."""
+    """Show what the pipeline makes of saved pages (HTML, or a clean .txt body whose first
+    line is the title): text, date, language, duplicates among the files, and the event."""
     if url and len(files) > 1:
         raise UsageError("--url applies to one file; give one file or drop --url")
     when = _parse_date_option(published, "--published")
-    failures = 0
-    for path in files:
-        result = _analysis(_page_from_file(path, url), when)
+    pages = [_page_from_file(path, url) for path in files]
+    results = _analyze_pages(pages, when)
+    for path, result in zip(files, results, strict=True):
         result = {"file": str(path), **result}
-        failures += "error" in result
         if fmt == "json":
             sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
             continue
-        out.rule(str(path))
-        if "error" in result:
-            out.print(f"[red]no article:[/] {result['error']}")
-            continue
-        for key in ("url", "title", "published", "language", "author", "lead"):
-            out.print(f"[bold]{key:>9}[/]: {result[key] if result[key] is not None else '-'}")
-        out.print()
-        out.print(result["text"])
-    if failures == len(files):
+        _print_analysis(path, result)
+    if all("error" in r for r in results):
         sys.exit(1)
+
+
+def _print_analysis(path: Path, result: dict[str, Any]) -> None:
+    out.rule(str(path))
+    if "error" in result:
+        out.print(f"[red]no article:[/] {result['error']}")
+        return
+    for key in ("url", "title", "published", "language", "author", "duplicate_of"):
+        out.print(f"[bold]{key:>12}[/]: {result[key] if result[key] is not None else '-'}")
+    c = result["classification"]
+    out.print(
+        f"[bold]{'type':>12}[/]: {c['type']} (score {c['score']}, topics {', '.join(c['topics'] or []) or '-'})"
+    )
+    event = result["event"]
+    if event:
+        for key in ("date", "province", "province_2025", "organizers", "participants", "provinces_covered",
+                    "legal_refs"):  # fmt: skip
+            value = event[key]
+            value = ", ".join(value) if isinstance(value, list) else value
+            out.print(f"[bold]{key:>12}[/]: {value if value not in (None, '') else '-'}")
+        for ev in event["evidence"][:6]:
+            out.print(
+                f"{'':>14}[dim]{ev.get('where')}: {ev.get('rule')} «{ev.get('text') or ev.get('phrase')}»[/]"
+            )
+    out.print()
+    if result["lead"]:
+        out.print(f"[italic]{result['lead']}[/]")
+    out.print(result["text"])
 
 
 def _iter_inputs(
@@ -771,14 +846,148 @@ def articles_show(obj: Context, key: str, fmt: str) -> None:
     out.print(row["text"])
 
 
+# --- events ------------------------------------------------------------------------
+
+
+def _event_row(session: Any, event: Any) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "type": event.type,
+        "topics": event.topics,
+        "date": event.date_held.isoformat() if event.date_held else None,
+        "province": event.province,
+        "province_2025": event.province_2025,
+        "title": event.title,
+        "organizers": event.organizers,
+        "participants": event.participants,
+        "provinces_covered": event.provinces_covered,
+        "legal_refs": event.legal_refs,
+        "first_seen": _iso(event.first_seen_at),
+        "articles": [
+            {"url": a.url, "source": a.source_id, "published": _iso(a.published_at), "language": a.language,
+             "duplicate_of": a.duplicate_of}
+            for a in repo.event_articles(session, event.id)
+        ],
+    }  # fmt: skip
+
+
+@main.command()
+@click.option(
+    "--type",
+    "event_type",
+    type=click.Choice(["training_conference", "other_conference", "seminar", "dialogue", "award"]),
+    help="Only this type.",
+)
+@click.option("--since", help="Held on or after (YYYY-MM-DD, or 30d).")
+@click.option("--until", help="Held before (YYYY-MM-DD).")
+@click.option("--province", help="Old (pre-2025) or 2025 province name, any accents.")
+@click.option("--limit", type=click.IntRange(0), default=100, show_default=True, help="0 = no limit.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.pass_obj
+@_wrap_errors
+def events(obj: Context, event_type: str | None, since: str | None, until: str | None, province: str | None,
+           limit: int, fmt: str) -> None:  # fmt: skip
+    """Events (conferences, trainings...) with every report of each."""
+    name = None
+    if province:
+        from pipeline.gazetteer import find_province, units_2025
+        from pipeline.text import fold
+
+        found = find_province(province)
+        unit = next((u for u in units_2025() if fold(u) == fold(province)), None)
+        name = unit or (found.name if found else None)
+        if name is None:
+            raise UsageError(
+                f"--province: unknown province {province!r} (old or 2025 name, e.g. 'Hòa Bình', 'Phú Thọ')"
+            )
+    start, end = _parse_date_option(since, "--since"), _parse_date_option(until, "--until")
+    with session_scope(obj.sessions) as session:
+        rows = [_event_row(session, e) for e in repo.list_events(
+            session, event_type=event_type, province=name, since=start.date() if start else None,
+            until=end.date() if end else None, limit=limit or None)]  # fmt: skip
+    if fmt == "json":
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+    elif fmt == "csv":
+        buf = io.StringIO()
+        cols = [
+            "id",
+            "type",
+            "date",
+            "province",
+            "province_2025",
+            "title",
+            "organizers",
+            "participants",
+            "reports",
+            "urls",
+        ]
+        writer = csv.writer(buf)
+        writer.writerow(cols)
+        for r in rows:
+            writer.writerow([r["id"], r["type"], r["date"], r["province"], r["province_2025"], r["title"],
+                             "; ".join(r["organizers"]), r["participants"], len(r["articles"]),
+                             " ".join(a["url"] for a in r["articles"])])  # fmt: skip
+        sys.stdout.write("\ufeff" + buf.getvalue())
+    else:
+        table = Table(title=f"{len(rows)} event(s)")
+        for col in ("id", "held", "type", "province (2025)", "participants", "reports", "title"):
+            table.add_column(col, overflow="fold")
+        for r in rows:
+            place = r["province"] or "-"
+            if r["province_2025"] and r["province_2025"] != r["province"]:
+                place += f" ({r['province_2025']})"
+            table.add_row(str(r["id"]), r["date"] or "-", r["type"], place, str(r["participants"] or "-"),
+                          str(len(r["articles"])), r["title"] or "-")  # fmt: skip
+        out.print(table)
+
+
+@main.command("eval")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option("--errors/--no-errors", default=True, help="List the cases behind each miss.")
+def eval_command(paths: tuple[Path, ...], fmt: str, errors: bool) -> None:
+    """Score detection, event fields, clustering and near-duplicates on labelled cases
+    (default: the project's labelled set)."""
+    from pipeline.evaluate import evaluate
+
+    report = evaluate(paths or [config.PROJECT_DIR / "tests" / "fixtures" / "labelled"])
+    if fmt == "json":
+        out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    table = Table(title=f"newsmon eval: {report.cases} labelled cases")
+    for col in ("measure", "precision", "recall", "F1 / accuracy"):
+        table.add_column(col)
+    for name, m in (("training-conference detection", report.detection), ("event clustering (pairwise)",
+                    report.clustering), ("near-duplicates (pairwise)", report.duplicates)):  # fmt: skip
+        table.add_row(name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}")
+    for name, value in report.fields.items():
+        if name != "n":
+            table.add_row(f"field: {name} (n={report.fields['n']})", "", "", f"{value:.3f}")
+    out.print(table)
+    if errors and report.errors:
+        err.print(f"{len(report.errors)} miss(es):")
+        for line in report.errors:
+            err.print(f"  {line}")
+
+
 # --- scheduler ---------------------------------------------------------------------
 
 
 @main.command()
-@click.option("--max-concurrent", type=click.IntRange(1), default=2, show_default=True,
-              help="Crawls running at the same time, all sources together.")
-@click.option("--timeout", type=click.IntRange(60), default=3600, show_default=True,
-              help="Seconds before a crawl is stopped.")
+@click.option(
+    "--max-concurrent",
+    type=click.IntRange(1),
+    default=2,
+    show_default=True,
+    help="Crawls running at the same time, all sources together.",
+)
+@click.option(
+    "--timeout",
+    type=click.IntRange(60),
+    default=3600,
+    show_default=True,
+    help="Seconds before a crawl is stopped.",
+)
 @click.option("--list", "list_only", is_flag=True, help="Show the jobs and their next run, then exit.")
 @click.pass_obj
 @_wrap_errors

@@ -283,9 +283,11 @@ def _visible_candidates(root: HtmlElement) -> Iterator[str]:
     for el in root.iter():
         if el is anchor:
             after = True
-            for text in _own_texts(el):  # the anchor's tail is already after the title
-                if text is el.tail and len(text) <= 120 and is_dateline(text):
-                    yield text
+            tail = (
+                el.tail or ""
+            ).strip()  # text right after the title element, e.g. "<h1>..</h1> 07/08/2024"
+            if tail and len(tail) <= 120 and is_dateline(tail):
+                yield tail
             continue
         if not after or not isinstance(el.tag, str) or anchor in el.iterancestors():
             continue

@@ -47,12 +47,24 @@ RULES_FILE = Path(__file__).with_name("noise_rules.yaml")
 _VI_LETTERS_RE = re.compile(
     "[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.IGNORECASE
 )
+_LETTER_RE = re.compile(r"[^\W\d_]")
 _BULLET_RE = re.compile(r"^[•·●▪■◦►▸»]\s*")
 _TERMINAL_RE = re.compile(r"[.!?…:;][\"'”’»)]*$")
 _WORD_RE = re.compile(r"\w+")
 _NAME_TOKEN_RE = re.compile(r"^[^\W\d_][^\W\d_.]*\.?(?:[^\W\d_]\.?)*$")
 _BYLINE_SUFFIX_RE = re.compile(r"\s*(?:[-–—]\s*[^\n]{1,60}|\([^()]{1,40}\))$")
 _SENTENCE_SPLIT_RE = re.compile(r"[.!?…]\s+\S")
+
+_CENTER_RE = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
+_CAPTION_BLOCK_TAGS = frozenset(("p", "div", "span", "em", "i", "figcaption", "small"))
+# Short text nodes: candidate block headings ("TIN LIÊN QUAN"); evaluated once, in C.
+_SHORT_TEXT_XPATH = (
+    ".//text()[string-length(normalize-space(.)) >= 4 and string-length(normalize-space(.)) <= 40]"
+)
+# A block is kept if it holds the h1, over half the page text, or 30% of its paragraph text.
+_GUARD_PAGE_SHARE = 0.5
+_GUARD_P_SHARE = 0.3
+_LINK_LIST_DENSITY = 0.5
 
 # Length limits (in words) that keep the caption and byline heuristics away from body paragraphs.
 _CAPTION_MAX_WORDS = 30
@@ -66,6 +78,9 @@ _RELATED_TITLE_MAX_WORDS = 25
 _HEADER_SCAN_LINES = 15
 _HEADER_LINE_MAX_WORDS = 15
 _TITLE_MAX_WORDS = 35
+_DOM_CAPTION_MAX_WORDS = 30
+_DOM_CENTRED_CAPTION_MAX_WORDS = 20
+_TOKEN_CACHE_SIZE = 100_000
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,7 @@ class NoiseRules:
     drop_tags: frozenset[str]
     drop_tags_outside_article: frozenset[str]
     drop_class: tuple[tuple[str, Pattern[str]], ...]
+    drop_class_any: Pattern[str]  # all drop_class patterns in one, a named group per rule
     related_headings: frozenset[str]
     line_drop: tuple[tuple[str, Pattern[str]], ...]
     related_heading_line: Pattern[str]
@@ -89,6 +105,7 @@ class NoiseRules:
     caption_starts: Pattern[str]
     caption_ends: Pattern[str]
     caption_not: Pattern[str]
+    token_cache: dict[str, str | None] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 def _rx(pattern: str, *, case: bool = False, full: bool = False) -> Pattern[str]:
@@ -107,9 +124,10 @@ def load_rules(path: str | None = None) -> NoiseRules:
         drop_tags=frozenset(dom["drop_tags"]),
         drop_tags_outside_article=frozenset(dom["drop_tags_outside_article"]),
         drop_class=tuple((name, _rx(p)) for name, p in dom["drop_class"].items()),
+        drop_class_any=_rx("|".join(f"(?P<{name}>{p})" for name, p in dom["drop_class"].items())),
         related_headings=frozenset(h.lower() for h in dom["related_headings"]),
         line_drop=tuple((r["name"], _rx(r["pattern"], full=True)) for r in lines["drop"]),
-        related_heading_line=_rx(lines["related_headings"]["pattern"]),
+        related_heading_line=_rx("(" + "|".join(map(re.escape, dom["related_headings"])) + r")\s*:?"),
         header_markers=frozenset(lines["header_markers"]),
         footer_strong=_rx(lines["footer"]["strong"]),
         footer_weak=_rx(lines["footer"]["weak"]),
@@ -127,7 +145,7 @@ def load_rules(path: str | None = None) -> NoiseRules:
 def is_vietnamese(text: str) -> bool:
     """Cheap check that a text is Vietnamese (Vietnamese-only letters are ~30% of its letters)."""
     sample = text[:3000]
-    letters = sum(ch.isalpha() for ch in sample)
+    letters = len(_LETTER_RE.findall(sample))
     return letters > 0 and len(_VI_LETTERS_RE.findall(sample)) >= max(3, letters * 0.08)
 
 
@@ -156,6 +174,18 @@ def _class_tokens(el: HtmlElement) -> list[str]:
     return raw.split()
 
 
+def _token_rule(rules: NoiseRules, token: str) -> str | None:
+    """Name of the drop_class rule a class/id token matches (memoised: tokens repeat a lot)."""
+    cache = rules.token_cache
+    if token in cache:
+        return cache[token]
+    m = rules.drop_class_any.search(token)
+    name = next((n for n, value in m.groupdict().items() if value is not None), None) if m else None
+    if len(cache) < _TOKEN_CACHE_SIZE:
+        cache[token] = name
+    return name
+
+
 def _p_text(el: HtmlElement) -> int:
     return sum(len(p.text_content()) for p in el.iter("p"))
 
@@ -174,11 +204,9 @@ def clean_dom(tree: HtmlElement, rules: NoiseRules | None = None) -> list[str]:
     total_p = _p_text(scope)
     removed: list[str] = []
 
-    def attached(el: HtmlElement) -> bool:
-        top = el
-        for top in el.iterancestors():  # noqa: B007 - we want the last ancestor
-            pass
-        return top is tree or el is tree
+    def attached(el: HtmlElement) -> bool:  # not inside a block dropped earlier
+        ancestors = list(el.iterancestors())
+        return (ancestors[-1] if ancestors else el) is tree
 
     def guarded_drop(el: HtmlElement, reason: str) -> None:
         if el is scope or el is tree or el.getparent() is None or not attached(el):
@@ -186,11 +214,11 @@ def clean_dom(tree: HtmlElement, rules: NoiseRules | None = None) -> list[str]:
         if el.tag != "h1" and el.find(".//h1") is not None:
             return
         size = len(el.text_content())
-        if total > 500 and size > total * 0.5:
+        if total > 500 and size > total * _GUARD_PAGE_SHARE:
             logger.debug("kept %s block holding most of the page text (%d/%d)", reason, size, total)
             return
         p_size = _p_text(el) if total_p else 0
-        if p_size > 300 and p_size > total_p * 0.3:
+        if p_size > 300 and p_size > total_p * _GUARD_P_SHARE:
             logger.debug("kept %s block holding much paragraph text (%d/%d)", reason, p_size, total_p)
             return
         removed.append(_describe(el, reason))
@@ -203,24 +231,17 @@ def clean_dom(tree: HtmlElement, rules: NoiseRules | None = None) -> list[str]:
             guarded_drop(el, el.tag)
     # Headings before classes: a "related-title" heading must take its link list with it.
     _drop_related_blocks(scope, rules, guarded_drop)
-    for el in list(scope.iter()):
-        if not isinstance(el.tag, str) or (not el.get("class") and not el.get("id")):
-            continue
-        tokens = _class_tokens(el)
-        for name, pattern in rules.drop_class:
-            if any(pattern.search(tok) for tok in tokens):
-                guarded_drop(el, name)
+    for el in scope.xpath(".//*[@class or @id]"):
+        for tok in _class_tokens(el):
+            reason = _token_rule(rules, tok)
+            if reason:
+                guarded_drop(el, reason)
                 break
     for caption in _captions_after_images(scope):
         guarded_drop(caption, "caption_after_image")
     if removed:
         logger.debug("clean_dom removed %d elements", len(removed))
     return removed
-
-
-_CENTER_RE = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
-_CAPTION_BLOCK_TAGS = frozenset(("p", "div", "span", "em", "i", "figcaption", "small"))
-_DOM_CAPTION_MAX_WORDS = 30
 
 
 def _is_italic_block(el: HtmlElement) -> bool:
@@ -250,16 +271,9 @@ def _captions_after_images(scope: HtmlElement) -> list[HtmlElement]:
         if not is_vietnamese(text):  # elsewhere an italic line under a picture is often a pull quote
             continue
         centred = _CENTER_RE.search(nxt.get("style", "")) or (nxt.get("align") or "").lower() == "center"
-        if _is_italic_block(nxt) or (centred and len(text.split()) <= 20):
+        if _is_italic_block(nxt) or (centred and len(text.split()) <= _DOM_CENTRED_CAPTION_MAX_WORDS):
             found.append(nxt)
     return found
-
-
-_HEADING_XPATH = (
-    ".//*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::div or self::span or self::p"
-    " or self::strong or self::b or self::a or self::li or self::td or self::header or self::section]"
-    "[string-length(normalize-space(.)) <= 40]"
-)
 
 
 def in_noise_block(el: HtmlElement, kinds: tuple[str, ...] = ("related", "comments")) -> bool:
@@ -275,10 +289,18 @@ def _drop_related_blocks(
     scope: HtmlElement, rules: NoiseRules, drop: Callable[[HtmlElement, str], None]
 ) -> None:
     """Drop "TIN LIÊN QUAN"-style headings with the link list they open."""
-    for heading in scope.xpath(_HEADING_XPATH):
-        text = " ".join(heading.text_content().split()).rstrip(" :").lower()
-        if text not in rules.related_headings or heading.getparent() is None:
+    for node in scope.xpath(_SHORT_TEXT_XPATH):
+        if " ".join(str(node).split()).rstrip(" :").lower() not in rules.related_headings:
             continue
+        heading = node.getparent()
+        if node.is_tail or heading is None or heading.getparent() is None:
+            continue
+        # the heading element is the largest ancestor showing nothing but this text
+        own = " ".join(heading.text_content().split())
+        while heading.getparent() is not None and heading.getparent() is not scope:
+            if " ".join(heading.getparent().text_content().split()) != own:
+                break
+            heading = heading.getparent()
         # Climb to the smallest ancestor that is a link list (the block the heading titles).
         block, parent = heading, heading.getparent()
         while (
@@ -286,7 +308,7 @@ def _drop_related_blocks(
             and parent is not scope
             and parent.tag not in ("article", "main", "body")
             and len(parent.text_content()) < 5000
-            and _link_density(parent) >= 0.5
+            and _link_density(parent) >= _LINK_LIST_DENSITY
         ):
             block, parent = parent, parent.getparent()
         if block is not heading:
@@ -294,7 +316,7 @@ def _drop_related_blocks(
             continue
         siblings = []
         for sib in heading.itersiblings():
-            if not isinstance(sib.tag, str) or _link_density(sib) < 0.5:
+            if not isinstance(sib.tag, str) or _link_density(sib) < _LINK_LIST_DENSITY:
                 break
             siblings.append(sib)
         drop(heading, "related")

@@ -15,7 +15,7 @@ import unicodedata
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["clean_whitespace", "fold", "nfc", "normalize", "normalize_tone_marks"]
+__all__ = ["clean_whitespace", "expand_abbreviations", "fold", "nfc", "normalize", "normalize_tone_marks"]
 
 # Tone marks as combining characters (NFD): grave, acute, hook above, tilde, dot below.
 _TONES = ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
@@ -108,3 +108,42 @@ def normalize(s: str) -> str:
 def fold(s: str) -> str:
     """Accent-free lowercase form for diacritic-insensitive search (``tập huấn`` -> ``tap huan``)."""
     return nfc(s).translate(_FOLD_TABLE).lower()
+
+
+# Abbreviations of the domain (variants first-class: ``TT&TT``, ``TT-TT``, ``TTTT``, ``TT& TT``).
+# Upper-case only, and never inside a document number: ``57-KL/TW``, ``21/KH-UBND`` stay as written.
+_ABBREVIATIONS: tuple[tuple[str, str], ...] = (
+    (r"TT\s?&\s?TT|TT-TT|TTTT", "Thông tin và Truyền thông"),
+    (r"VH\s?,?\s?TT\s?&\s?DL|VH-TT&DL|VHTT&DL|VHTTDL|VH-TT-DL", "Văn hóa, Thể thao và Du lịch"),
+    (r"KH\s?&\s?CN|KH-CN|KHCN", "Khoa học và Công nghệ"),
+    (r"TTĐN", "thông tin đối ngoại"),
+    (r"QCN", "quyền con người"),
+    (r"BCĐ", "Ban Chỉ đạo"),
+    (r"BCH", "Ban Chấp hành"),
+    (r"UBND", "Ủy ban nhân dân"),
+    (r"HĐND", "Hội đồng nhân dân"),
+    (r"MTTQ", "Mặt trận Tổ quốc"),
+    (r"T\.Ư|TƯ|TW", "Trung ương"),
+    (r"ĐBSCL", "Đồng bằng sông Cửu Long"),
+    (r"LHQ", "Liên hợp quốc"),
+    (r"CNTT", "công nghệ thông tin"),
+    (r"ATTT", "an toàn thông tin"),
+    (r"CĐS", "chuyển đổi số"),
+    (r"TTCS", "thông tin cơ sở"),
+)
+_ABBR_RE = re.compile(
+    r"(?<![\w/&.-])(?:" + "|".join(f"({pattern})" for pattern, _ in _ABBREVIATIONS) + r")(?![\w&]|[/-]\w)"
+)
+
+
+def expand_abbreviations(s: str) -> str:
+    """Spell out the domain's abbreviations (``TTĐN`` -> ``thông tin đối ngoại``, ``UBND`` -> ``Ủy ban nhân dân``).
+
+    Rules and analysts write phrases in full; reports mix both forms. Document numbers keep their
+    abbreviations (``57-KL/TW``, ``21/KH-UBND``), so the result still yields the same legal references.
+    """
+    return _ABBR_RE.sub(_expand, s)
+
+
+def _expand(m: re.Match[str]) -> str:
+    return _ABBREVIATIONS[m.lastindex - 1][1] if m.lastindex else m.group(0)

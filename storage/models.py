@@ -7,12 +7,15 @@ that running the same crawl twice, or two crawlers at once, never adds a second 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
+    Date,
+    Float,
     DateTime,
     ForeignKey,
     Index,
@@ -164,6 +167,55 @@ class Article(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Near-duplicate detection: the MinHash signature (uint32 values, little-endian).
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Classification: the event type and topics with their score and evidence.
+    event_type: Mapped[str | None] = mapped_column(String(32), index=True)
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    classification: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # event fields found in this article
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"), index=True)
 
 
 Index("ix_articles_source_published", Article.source_id, Article.published_at)
+
+
+class ArticleBand(Base):
+    """One LSH band hash of an article's MinHash: articles sharing a band are candidates.
+
+    Indexed by (band, hash), so finding candidates costs one index probe per band whatever
+    the size of the corpus.
+    """
+
+    __tablename__ = "article_bands"
+
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Event(Base):
+    """A real-world event (a conference, a training) reported by one or more articles."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type: Mapped[str] = mapped_column(String(32), index=True)
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    title: Mapped[str | None] = mapped_column(Text)
+    date_held: Mapped[date | None] = mapped_column(Date, index=True)
+    date_end: Mapped[date | None] = mapped_column(Date)
+    province: Mapped[str | None] = mapped_column(String(64), index=True)
+    province_2025: Mapped[str | None] = mapped_column(String(64), index=True)
+    venue: Mapped[str | None] = mapped_column(Text)
+    organizers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    participants: Mapped[int | None] = mapped_column(Integer)
+    provinces_covered: Mapped[int | None] = mapped_column(Integer)
+    legal_refs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    speakers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    provenance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # field -> where the value came from
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

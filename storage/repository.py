@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Article, CrawlRun, FetchError, Page, Source, utcnow
+from storage.models import Article, CrawlRun, Event, FetchError, Page, Source, utcnow
 
 _COMPRESS_LEVEL = 6
 _IN_CHUNK = 500  # stay far below SQLite's bound-parameter limit
@@ -281,3 +281,35 @@ def count_articles(session: Session, source_id: str | None = None) -> int:
     if source_id:
         stmt = stmt.where(Article.source_id == source_id)
     return session.scalar(stmt) or 0
+
+
+# --- events ----------------------------------------------------------------
+
+
+def list_events(
+    session: Session,
+    *,
+    event_type: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    province: str | None = None,
+    limit: int | None = 100,
+) -> Sequence[Event]:
+    """Events, newest date held first; ``province`` matches the old or the 2025 name."""
+    stmt = select(Event).order_by(Event.date_held.desc().nulls_last(), Event.id.desc())
+    if event_type:
+        stmt = stmt.where(Event.type == event_type)
+    if since:
+        stmt = stmt.where(Event.date_held >= since)
+    if until:
+        stmt = stmt.where(Event.date_held < until)
+    if province:
+        stmt = stmt.where(or_(Event.province == province, Event.province_2025 == province))
+    if limit:
+        stmt = stmt.limit(limit)
+    return session.scalars(stmt).all()
+
+
+def event_articles(session: Session, event_id: int) -> Sequence[Article]:
+    stmt = select(Article).where(Article.event_id == event_id)
+    return session.scalars(stmt.order_by(Article.published_at.asc().nulls_last(), Article.id)).all()

@@ -140,6 +140,11 @@ def test_visible_plain_text_line_after_title() -> None:
     assert find_published(html(body=body), now=NOW) == (local(2023, 8, 18), "visible")
 
 
+def test_visible_date_in_the_text_right_after_the_title() -> None:
+    body = '<div class="detail"><h1>Tiêu đề bài viết thử nghiệm</h1> Thứ Năm, 11/1/2024 18:30\'(GMT+7)<p>Nội dung.</p></div>'
+    assert find_published(html(body=body), now=NOW) == (local(2024, 1, 11, 18, 30), "visible")
+
+
 def test_body_dates_are_not_publication_dates() -> None:
     body = (
         "<h1>Tiêu đề bài viết thử nghiệm</h1>"

@@ -314,3 +314,15 @@ def test_extract_text_date_from_url() -> None:
     result = extract_text("Tiêu đề\nNội dung bài viết.", url="https://example.org/2024/08/07/bai-viet.txt")
     assert result.published == datetime(2024, 8, 7, tzinfo=TZ)
     assert result.published_from == "url"
+
+
+def test_page_dump_detection_triggers_the_full_extractor() -> None:
+    from pipeline.extract import _looks_like_page_dump
+
+    menu = "\n".join(["Trang chủ", "Giới thiệu", "Tin tức", "Liên hệ", "Sơ đồ site"] * 3)
+    article = "\n".join(
+        f"Đoạn {i}: hội nghị tập huấn công tác thông tin đối ngoại đã diễn ra tốt đẹp." for i in range(12)
+    )
+    assert _looks_like_page_dump(menu + "\n" + article[:200])
+    assert not _looks_like_page_dump(article)
+    assert not _looks_like_page_dump("Trang chủ\nTin tức")  # too short to judge
