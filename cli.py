@@ -701,6 +701,9 @@ def ingest(
             counts[outcome.status] += 1
             if outcome.status == "failed":
                 problems.append(f"{page.url}: stored, but no article: {outcome.error}")
+            elif outcome.error:
+                counts["errors"] += 1
+                problems.append(f"{page.url}: stored, but {outcome.error} (run `newsmon reprocess --failed` after a fix)")
             progress.advance(task)
     for line in problems:
         err.print(f"[yellow]warning:[/] {line}")
@@ -708,6 +711,7 @@ def ingest(
     out.print(
         f"ingested {total} page(s): {counts['new']} new article(s), {counts['updated']} updated, "
         f"{counts['unchanged']} unchanged, {counts['known']} already stored, {counts['failed']} without article"
+        + (f", {counts['errors']} with processing errors" if counts["errors"] else "")
     )
 
 
@@ -950,7 +954,10 @@ def eval_command(paths: tuple[Path, ...], fmt: str, errors: bool) -> None:
     (default: the project's labelled set)."""
     from pipeline.evaluate import evaluate
 
-    report = evaluate(paths or [config.PROJECT_DIR / "tests" / "fixtures" / "labelled"])
+    try:
+        report = evaluate(paths or [config.PROJECT_DIR / "tests" / "fixtures" / "labelled"])
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     if fmt == "json":
         out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
         return

@@ -43,7 +43,7 @@ class Case:
     url: str
     title: str
     text: str
-    published: datetime
+    published: datetime | None
     language: str
     label: str
     topics: list[str]
@@ -84,7 +84,9 @@ class Report:
         }
 
 
-def _datetime(value: Any) -> datetime:
+def _datetime(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
     parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -96,23 +98,29 @@ def load_cases(paths: Iterable[Path]) -> list[Case]:
         files += sorted(path.glob("*.yaml")) if path.is_dir() else [path]
     cases = []
     for file in files:
-        for raw in yaml.safe_load(file.read_text(encoding="utf-8")) or []:
-            cases.append(
-                Case(
-                    id=raw["id"],
-                    url=raw.get("url") or f"https://cases.invalid/{raw['id']}",
-                    title=raw.get("title") or "",
-                    text=raw["text"],
-                    published=_datetime(raw["published"]),
-                    language=raw.get("language", "vi"),
-                    label=raw["label"],
-                    topics=list(raw.get("topics") or []),
-                    event=raw.get("event"),
-                    duplicate_of=raw.get("duplicate_of"),
-                    source=raw.get("source"),
-                )
-            )
+        for index, raw in enumerate(yaml.safe_load(file.read_text(encoding="utf-8")) or []):
+            try:
+                cases.append(_case(raw))
+            except (KeyError, TypeError, ValueError) as exc:
+                name = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+                raise ValueError(f"{file}: case {name}: {type(exc).__name__}: {exc}") from None
     return cases
+
+
+def _case(raw: dict[str, Any]) -> Case:
+    return Case(
+        id=raw["id"],
+        url=raw.get("url") or f"https://cases.invalid/{raw['id']}",
+        title=raw.get("title") or "",
+        text=raw["text"],
+        published=_datetime(raw["published"]),
+        language=raw.get("language", "vi"),
+        label=raw["label"],
+        topics=list(raw.get("topics") or []),
+        event=raw.get("event"),
+        duplicate_of=raw.get("duplicate_of"),
+        source=raw.get("source"),
+    )
 
 
 def is_target(label: str | None, topics: Iterable[str]) -> bool:
@@ -127,7 +135,8 @@ def run_cases(cases: list[Case]) -> list[Prediction]:
         sessions = session_factory(engine)
         store = ArticleStore(sessions)
         ids: dict[str, int] = {}
-        for case in sorted(cases, key=lambda c: (c.published, c.id)):
+        far = datetime.max.replace(tzinfo=UTC)
+        for case in sorted(cases, key=lambda c: (c.published or far, c.id)):
             body = f"{case.title}\n\n{case.text}".encode()
             page = Page(url=case.url, body=body, headers={"content-type": "text/plain; charset=utf-8"})
             outcome = store.ingest(page, replace=True, published=case.published)
@@ -148,7 +157,7 @@ def run_cases(cases: list[Case]) -> list[Prediction]:
                         dict(article.fields or {}),
                         article.event_id,
                         article.duplicate_of or article.id,
-                    )  # fmt: skip
+                    )
                 )
         engine.dispose()
     return predictions

@@ -13,6 +13,7 @@ to the report from the host province's own outlet, then to the earliest report; 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections import Counter
@@ -33,6 +34,7 @@ EVENT_TYPES = frozenset({"training_conference", "other_conference", "seminar", "
 DATE_WINDOW = 2  # days: multi-day events and reports dated by their second day
 UNDATED_WINDOW = 4  # days of publication date when a report gives no date held
 MATCH_THRESHOLD = 0.5
+NEAR_COPY = 0.6  # text similarity that joins reports with neither place nor date in common
 _WORD = re.compile(r"\w+")
 _VN = ZoneInfo("Asia/Ho_Chi_Minh")
 _LIST_FIELDS = {"organizers", "legal_refs", "speakers"}
@@ -106,24 +108,46 @@ def _match_score(article: Article, event: Event, reports: list[Article]) -> floa
         published = [r.published_at.date() for r in reports if r.published_at]
         if published and min(abs((anchor - p).days) for p in published) > UNDATED_WINDOW:
             return 0.0
+    if _differ(_session_number(article), _session_numbers(reports)):
+        return 0.0  # another session of a series: "đợt 2" after "đợt 1"
+    anchored = False  # place or date held agree: text alone never makes two reports one event
     score = 0.0
     if province and province == event.province_2025:
         score += 0.35
+        anchored = True
     if anchor and event.date_held and held:
         score += 0.3 if anchor == event.date_held else 0.2
+        anchored = True
     text = _summary(article)
     same_language = [r for r in reports if r.language == article.language]
-    if same_language:
-        score += min(0.5, max(similarity(text, _summary(r)) for r in same_language) * 1.5)
+    text_similarity = max((similarity(text, _summary(r)) for r in same_language), default=0.0)
+    score += min(0.5, text_similarity * 1.5)
     refs = set(fields.get("legal_refs") or [])
     if refs and refs & set(event.legal_refs or []):
         score += 0.1
     organizers = {fold(o) for o in fields.get("organizers") or []}
     if organizers and organizers & {fold(o) for o in event.organizers or []}:
         score += 0.1
-    if not province and not event.province_2025 and not held:
-        score -= 0.2  # nothing anchors the match but the text
+    if not anchored and text_similarity < NEAR_COPY:
+        return 0.0
     return score
+
+
+_SESSION = re.compile(r"\b(?:dot|lop|khoa|phien|session|batch)\s*(?:thu\s*)?(\d{1,2}|i{1,3}|iv|v)\b")
+
+
+def _session_number(article: Article) -> str | None:
+    match = _SESSION.search(fold(normalize(" ".join(filter(None, [article.title, article.lead])))))
+    return match.group(1) if match else None
+
+
+def _session_numbers(reports: list[Article]) -> str | None:
+    numbers = {n for n in (_session_number(r) for r in reports) if n}
+    return numbers.pop() if len(numbers) == 1 else None
+
+
+def _differ(a: str | None, b: str | None) -> bool:
+    return bool(a and b and a != b)
 
 
 def _candidate_events(session: Session, article: Article) -> list[Event]:
@@ -225,8 +249,17 @@ def _vote(values: list[tuple[Any, Article]], home: set[int]) -> tuple[Any, Artic
     return min(present, key=rank)
 
 
+def _headline(text: str | None, limit: int = 120) -> str | None:
+    """A stand-in title from the first sentence, for reports that have none."""
+    if not text:
+        return None
+    sentence = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def _key(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+    """A hashable form of a field value (lists of names, speakers as dicts)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False) if isinstance(value, list | dict) else value
 
 
 def merge_event(session: Session, event: Event) -> None:
@@ -250,7 +283,7 @@ def merge_event(session: Session, event: Event) -> None:
             provenance[field] = {"article_id": chosen[1].id, "url": chosen[1].url}
     originals = [r for r in by_date if not r.duplicate_of] or by_date
     titled = next((r for r in originals if r.language == "vi" and r.title), None) or originals[0]
-    event.title = titled.title
+    event.title = titled.title or _headline(titled.lead or titled.text)
     provenance["title"] = {"article_id": titled.id, "url": titled.url}
     topics: list[str] = []
     for r in by_date:

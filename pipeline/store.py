@@ -13,11 +13,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.enrich import enrich_article
 from pipeline.process import ExtractionFailed, process_page
 from pipeline.types import Article, Page, Selectors
 from pipeline.urls import canonical_url
 from storage import repository as repo
 from storage.db import session_scope
+from storage.models import Article as ArticleRow
 from storage.models import Page as PageRow
 
 logger = logging.getLogger(__name__)
@@ -33,6 +35,10 @@ class Outcome:
     article_id: int | None = None
     article: Article | None = None
     error: str | None = None
+    event_type: str | None = None
+    duplicate_of: int | None = None
+    event_id: int | None = None
+    event_created: bool = False
 
 
 def _article_fields(article: Article, page_id: int) -> dict[str, object]:
@@ -117,8 +123,26 @@ class ArticleStore:
             article_id, status = repo.upsert_article(
                 session, article.canonical_url, **_article_fields(article, page_id)
             )
+            try:
+                with session.begin_nested():  # a savepoint: a bug here must not lose the article
+                    enriched = enrich_article(session, session.get(ArticleRow, article_id))
+            except Exception as exc:
+                logger.exception("classification/dedup/events failed for %s", article.url)
+                repo.mark_page(session, page_id, "error", f"enrichment: {type(exc).__name__}: {exc}")
+                return Outcome(page_id, False, status, article_id, article, f"enrichment: {exc}")
             repo.mark_page(session, page_id, "ok")
-            return Outcome(page_id, False, status, article_id, article)
+            return Outcome(
+                page_id,
+                False,
+                status,
+                article_id,
+                article,
+                None,
+                enriched.event_type,
+                enriched.duplicate_of,
+                enriched.event_id,
+                enriched.event_created,
+            )
 
     def ingest(
         self, page: Page, run_id: int | None = None, replace: bool = False, published: datetime | None = None

@@ -1,0 +1,68 @@
+"""What newsmon makes of a stored article beyond its text: event type and topics, event
+fields, near-duplicate original, and the event it reports.
+
+Runs inside the caller's transaction, right after the article row is written, so the
+article, its bands and its event change together or not at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from pipeline.classify import classify
+from pipeline.dedup import assign_duplicate
+from pipeline.events import EVENT_TYPES, assign_event
+from pipeline.fields import extract_fields
+from storage.models import Article
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Enrichment:
+    event_type: str | None
+    duplicate_of: int | None
+    event_id: int | None
+    event_created: bool
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = value.as_dict() if hasattr(value, "as_dict") else dataclasses.asdict(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def enrich_article(session: Session, article: Article) -> Enrichment:
+    """Classify ``article``, extract its event fields, find its original, put it in its event."""
+    result = classify(article.title, article.lead, article.text, article.language)
+    article.event_type = result.type
+    article.topics = list(result.topics)
+    article.classification = _jsonable(result)
+    if result.type in EVENT_TYPES:
+        fields = extract_fields(
+            article.title, article.lead, article.text, article.published_at, article.language
+        )
+        article.fields = _jsonable(fields)
+    else:
+        article.fields = {}
+    session.flush()
+    match = assign_duplicate(session, article.id)
+    session.flush()  # write what dedup changed on this article before events read it
+    assignment = assign_event(session, article)
+    return Enrichment(
+        event_type=result.type,
+        duplicate_of=match.original_id if match else article.duplicate_of,
+        event_id=assignment.event_id if assignment else None,
+        event_created=bool(assignment and assignment.created),
+    )
