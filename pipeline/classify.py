@@ -280,6 +280,7 @@ def _build(raw: dict[str, Any], path: str) -> Rules:
         "substance": 6.0,
         "substance_factor": 0.7,
         "scale": 8.0,
+        "dated_report": 3.0,
         **{k: float(v) for k, v in (raw.get("thresholds") or {}).items()},
     }
     return Rules(
@@ -445,7 +446,7 @@ def classify(
             )
         )
         if report.has_date and not report.future:
-            bonus = 3.0
+            bonus = th["dated_report"]
             held_raw += bonus
             decisions.append(
                 Evidence(
@@ -487,8 +488,19 @@ def classify(
         kind = best
         score = _conf(best_raw, scale) * (0.5 + 0.5 * margin)
         if best == "training_conference":
+            focus_zone = next(
+                (
+                    z
+                    for z in ("title", "lead", "body")
+                    if any(
+                        h.zone == z and h.effective_zone in focus and h.phrase.group.startswith("topic:")
+                        for h in hits
+                    )
+                ),
+                "body",
+            )
             kind, score = _training_topic(
-                topic_focus, topic_all, primary_focus, primary_all, rules, score, decisions
+                topic_focus, topic_all, primary_focus, primary_all, rules, score, decisions, focus_zone
             )
     elif plan_wins and (best_raw > 0 or primary_focus or primary_all):
         kind = "plan_or_directive"
@@ -528,14 +540,16 @@ def _training_topic(
     rules: Rules,
     score: float,
     decisions: list[Evidence],
+    focus_zone: str,
 ) -> tuple[str, float]:
-    """A training is a ``training_conference`` only on a primary topic; else ``other``."""
+    """A training is a ``training_conference`` only on a primary topic; else ``other``. The topic
+    is judged where the training is named (title, lead, reporting sentence), then in the body."""
     secondary = [t for t in rules.topics if t not in rules.primary_topics]
     other_focus = sorted((t for t in secondary if topic_focus[t] > 0), key=lambda t: -topic_focus[t])
     if primary_focus:
         decisions.append(
             Evidence(
-                ", ".join(primary_focus), "decision:topic", "title", 0.0, "a training on a primary topic"
+                ", ".join(primary_focus), "decision:topic", focus_zone, 0.0, "a training on a primary topic"
             )
         )
         return "training_conference", score
@@ -544,7 +558,7 @@ def _training_topic(
             Evidence(
                 ", ".join(other_focus),
                 "decision:topic",
-                "title",
+                focus_zone,
                 0.0,
                 f"a training on another topic ({', '.join(other_focus)}), not external information or human rights",
             )

@@ -18,7 +18,7 @@ from pipeline.classify import classify
 from pipeline.dedup import assign_duplicate
 from pipeline.events import EVENT_TYPES, assign_event
 from pipeline.fields import extract_fields
-from storage.models import Article
+from storage.models import Article, Source
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,18 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _with_source_province(session: Session, article: Article, fields: dict[str, Any]) -> dict[str, Any]:
+    """A provincial outlet that names no province reports an event in its own province
+    (a district training reported by the province's department site)."""
+    if fields.get("province_2025") or not article.source_id:
+        return fields
+    source = session.get(Source, article.source_id)
+    if source is None or source.kind == "national" or not source.province_2025:
+        return fields
+    provenance = {**(fields.get("provenance") or {}), "province": f"source {source.id}"}
+    return {**fields, "province": source.province, "province_2025": source.province_2025, "provenance": provenance}
+
+
 def enrich_article(session: Session, article: Article) -> Enrichment:
     """Classify ``article``, extract its event fields, find its original, put it in its event."""
     result = classify(article.title, article.lead, article.text, article.language)
@@ -53,7 +65,7 @@ def enrich_article(session: Session, article: Article) -> Enrichment:
         fields = extract_fields(
             article.title, article.lead, article.text, article.published_at, article.language
         )
-        article.fields = _jsonable(fields)
+        article.fields = _with_source_province(session, article, _jsonable(fields))
     else:
         article.fields = {}
     session.flush()

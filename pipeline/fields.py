@@ -166,14 +166,17 @@ _DOC_WORDS = (
     r"quyet dinh|ket luan|chi thi|nghi quyet|ke hoach|thong bao|nghi dinh|thong tu|cong van|huong dan"
     r"|luat|de an|chuong trinh|van ban|bao cao|decision|conclusion|directive|resolution|decree|plan"
 )
-# A date that belongs to a document: "Quyết định số 1079/QĐ-TTg ngày 14/9/2022", "ngày 15/6/2023 của Bộ
-# Chính trị", "ngày 14-9-2022, Thủ tướng Chính phủ đã ký", "(khóa XI)".
+# A date that belongs to a document: "Quyết định số 1079/QĐ-TTg ngày 14/9/2022" (a document before it),
+# "ngày 15/6/2023 của Bộ Chính trị" (an issuer after it), "ngày 14-9-2022, Thủ tướng Chính phủ đã ký ..."
+# (a signing verb right after it, with no organising verb in between).
 _DOC_BEFORE_RE = re.compile(r"(?:" + _DOC_WORDS + r")(?:\s+so)?[\s\w/.-]{0,25}[\s,]+$")
 _REF_BEFORE_RE = re.compile(r"\d+\s*[/-]\s*[a-z]{1,6}[\w/-]*[\s,]*$")
 _DOC_AFTER_RE = re.compile(
-    r"^[\s,)]*(?:cua\s+(?:bo chinh tri|ban bi thu|ban chap hanh|trung uong|thu tuong|chinh phu|quoc hoi|uy ban|ubnd|bo\s|tinh uy|hoi dong)"
-    r"|[^.;]{0,60}?\b(?:da ky|ky ban hanh|ky (?:quyet dinh|ket luan|chi thi|nghi quyet|nghi dinh|thong tu|van ban|ke hoach|thong bao)"
-    r"|ban hanh|phe duyet|signed|issued)\b)"
+    r"^[\s,)]*(?:cua\s+(?:bo chinh tri|ban bi thu|ban chap hanh|trung uong|thu tuong|chinh phu|quoc hoi"
+    r"|uy ban|ubnd|bo\s|tinh uy|hoi dong)"
+    r"|(?:(?!to chuc|khai mac|dien ra|hop)[^.;,]){0,40}?\b(?:da ky|ky ban hanh|da ban hanh|ban hanh|phe duyet"
+    r"|ky (?:quyet dinh|ket luan|chi thi|nghi quyet|nghi dinh|thong tu|van ban|ke hoach|thong bao)"
+    r"|signed|issued)\b)"
 )
 _YEAR_WORD_RE = re.compile(r"\bnam\s+(\d{4})\b|\bin\s+(\d{4})\b")
 
@@ -509,7 +512,7 @@ def _is_local(name: str) -> bool:
 
 
 def _with_province(names: list[str], province: str | None) -> list[str]:
-    """ "Sở Thông tin và Truyền thông" -> "Sở Thông tin và Truyền thông Thanh Hóa" once the place is known."""
+    """Name local bodies after the place once it is known ("Sở Thông tin và Truyền thông Thanh Hóa")."""
     if not province:
         return names
     return [f"{n} {province}" if _is_local(n) else n for n in names]
@@ -606,20 +609,13 @@ _BARE_KIND = {
     "Thông báo": "TB",
     "Thông báo kết luận": "TB",
 }
-_KIND_FIX = {"QD": "QĐ", "ND": "NĐ", "DA": "ĐA", "HĐ": "HĐ"}
+_KIND_FIX = {"QD": "QĐ", "ND": "NĐ", "DA": "ĐA"}  # written without the Vietnamese Đ
 
 
 def _issuer(raw: str) -> str:
+    """``TTG``/``Ttg`` -> ``TTg`` (the Prime Minister), ``T.Ư``/``TƯ`` -> ``TW``; the rest as written."""
     parts = [p.strip() for p in re.split(r"\s*-\s*", raw) if p.strip()]
-    fixed = []
-    for p in parts:
-        if p.upper() == "TTG":
-            fixed.append("TTg")
-        elif p in {"T.Ư", "TƯ"}:
-            fixed.append("TW")
-        else:
-            fixed.append(p if any(c.islower() for c in p[1:]) and p not in {"Ttg"} else p.upper())
-    return "-".join(fixed)
+    return "-".join("TTg" if p.upper() == "TTG" else "TW" if p in {"T.Ư", "TƯ"} else p for p in parts)
 
 
 def legal_refs(text: str) -> list[tuple[int, str]]:
@@ -650,8 +646,7 @@ def legal_refs(text: str) -> list[tuple[int, str]]:
         number = m.group("n") or m.group("n2")
         who = _ISSUER_AFTER_RE.match(text[m.end() : m.end() + 80])
         bare.append((m.start(), _BARE_KIND[kind_word], number, who.group("who") if who else None))
-    for pos, kind, number, who in bare:
-        n = number
+    for pos, kind, n, who in bare:
         if who in _PARTY_ISSUERS and kind in {"KL", "CT", "NQ", "TB"}:
             found.append((pos, f"{n}-{kind}/TW"))
         elif who and who.startswith("Thủ tướng") and kind in {"QĐ", "CT"}:
@@ -684,7 +679,7 @@ _TITLE_WORDS = (
     r"Thứ trưởng|Bộ trưởng|Cục trưởng|Phó Cục trưởng|Vụ trưởng|Phó Vụ trưởng|Giám đốc|Phó Giám đốc|Chủ tịch|Phó Chủ tịch"
     r"|Bí thư|Phó Bí thư|Trưởng ban|Phó Trưởng ban|Chánh Văn phòng|Phó Chánh Văn phòng|Ủy viên|Tổng Biên tập|Đại sứ"
     r"|Thiếu tướng|Trung tướng|Thượng tướng|Đại tướng|Đại tá|Thượng tá|Trung tá|Giáo sư|Phó Giáo sư|Tiến sĩ|Thạc sĩ"
-    r"|PGS\.?\s?,?\s?TS\.?|GS\.?\s?,?\s?TS\.?|TS\.|ThS\.|Trưởng phòng|Phó Trưởng phòng|Chánh án|Viện trưởng|Đồng chí|Trưởng đoàn"
+    r"|PGS\.?\s?,?\s?TS\.?|GS\.?\s?,?\s?TS\.?|TS\.|ThS\.|Trưởng phòng|Phó Trưởng phòng|Chánh án|Viện trưởng|Trưởng đoàn"
 )
 _TITLE_START_RE = re.compile(r"^(?:" + _TITLE_WORDS + r")\b")
 _HONORIFIC_RE = re.compile(r"(?:^|\s)(?:đồng chí|Đồng chí|ông|Ông|bà|Bà|đ/c)\s*$")
@@ -718,7 +713,8 @@ _TITLE_END_RE = re.compile(
 )
 
 
-def _person_at(text: str, m: re.Match[str]) -> str | None:
+def _person_at(m: re.Match[str]) -> str | None:
+    """The person's name at a surname: capitalised words up to a title word; places are not people."""
     words = m.group(0).split()
     name = [words[0]]
     for w in words[1:]:
@@ -742,7 +738,7 @@ def _speakers(sentences: list[_Sentence]) -> list[dict[str, str]]:
         if role_m is None:
             continue
         for m in _NAME_RE.finditer(s.text):
-            name = _person_at(s.text, m)
+            name = _person_at(m)
             if name is None:
                 continue
             name_end = m.start() + len(name)
@@ -755,7 +751,9 @@ def _speakers(sentences: list[_Sentence]) -> list[dict[str, str]]:
                     end = _TITLE_END_RE.search(tail.group(1))
                     title = tail.group(1)[: end.start()] if end else ""
             if not title:
-                chunk = re.split(r"[,;:]\s+|\s+(?:đồng chí|ông|bà)\s+", before)[-1].strip()
+                chunk = re.split(r"[,;:]\s+|(?:^|\s+)(?:đồng chí|ông|bà)\s+", before, flags=re.IGNORECASE)[
+                    -1
+                ].strip()
                 t = _TITLE_START_RE.search(chunk)
                 if t:
                     title = chunk

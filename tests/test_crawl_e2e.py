@@ -132,3 +132,32 @@ def test_demo_stores_every_sample_article(tmp_path: Path):
     n = len(catalog())
     assert f"{n} of {n} sample articles stored" in result.stdout
     assert len(articles(db_url)) == n
+
+
+def test_crawl_forms_the_sample_events(sites, first_crawl):
+    """Reports of one conference on several sample sites (and in English) make one event."""
+    from collections import defaultdict
+
+    from sqlalchemy import select
+
+    from storage.db import make_engine, session_factory, session_scope
+    from storage.models import Article, Event
+
+    db_url, _, _ = first_crawl
+    expected: dict[str, set[str]] = defaultdict(set)
+    for a in catalog():
+        if a["label"] == "training_conference":
+            expected[a["event_key"]].add(canonical_url(sites.urls[a["site"]] + a["path"]))
+    with session_scope(session_factory(make_engine(db_url))) as session:
+        found: dict[int, set[str]] = defaultdict(set)
+        for article in session.scalars(select(Article).where(Article.event_type == "training_conference")):
+            found[article.event_id].add(article.canonical_url)
+        events = {e.id: e for e in session.scalars(select(Event))}
+        assert sorted(map(sorted, found.values())) == sorted(map(sorted, expected.values()))
+        by_title = {e.title: e for e in events.values()}
+        muonglat = next(e for t, e in by_title.items() if t and "Mường Lát" in t)
+        assert muonglat.province == "Thanh Hóa"  # named by no report: the department's own province
+        hoabinh = [
+            e for e in events.values() if e.province == "Hòa Bình" and str(e.date_held) == "2023-12-07"
+        ]
+        assert len(hoabinh) == 1 and hoabinh[0].province_2025 == "Phú Thọ" and hoabinh[0].participants == 280

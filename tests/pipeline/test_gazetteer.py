@@ -33,7 +33,12 @@ def test_63_provinces_and_34_units() -> None:
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("Thanh Hoa", "Thanh Hóa"), ("Tỉnh Hòa Bình", "Hòa Bình"), ("HOÀ BÌNH", "Hòa Bình"), ("thành phố Cần Thơ", "Cần Thơ")],
+    [
+        ("Thanh Hoa", "Thanh Hóa"),
+        ("Tỉnh Hòa Bình", "Hòa Bình"),
+        ("HOÀ BÌNH", "Hòa Bình"),
+        ("thành phố Cần Thơ", "Cần Thơ"),
+    ],
 )
 def test_find_province_ignores_accents_case_and_prefix(name: str, expected: str) -> None:
     found = find_province(name)
@@ -50,7 +55,15 @@ def test_units_and_lineage() -> None:
 # --- other spellings ---------------------------------------------------------------------------
 
 ALIASES = {
-    "Hồ Chí Minh": ["TP.HCM", "TPHCM", "TP HCM", "Thành phố Hồ Chí Minh", "Sài Gòn", "HCMC", "Ho Chi Minh City"],
+    "Hồ Chí Minh": [
+        "TP.HCM",
+        "TPHCM",
+        "TP HCM",
+        "Thành phố Hồ Chí Minh",
+        "Sài Gòn",
+        "HCMC",
+        "Ho Chi Minh City",
+    ],
     "Thừa Thiên Huế": ["Huế", "Thừa Thiên Huế", "TT-Huế", "Thừa Thiên - Huế", "Hue"],
     "Hà Nội": ["Hà Nội", "Hanoi", "Ha Noi"],
     "Bà Rịa - Vũng Tàu": ["Bà Rịa - Vũng Tàu", "BR-VT", "Ba Ria-Vung Tau", "Bà Rịa-Vũng Tàu"],
@@ -94,7 +107,10 @@ def test_every_province_without_diacritics_and_in_english(province: str) -> None
         ("Hội nghị tổ chức tại thành phố Vinh.", ["Nghệ An"]),
         ("Lớp học mở tại Quy Nhơn, sau đó tại Pleiku.", ["Bình Định", "Gia Lai"]),
         ("Các đại biểu tham quan Hạ Long và Vũng Tàu.", ["Quảng Ninh", "Bà Rịa - Vũng Tàu"]),
-        ("Từ Phan Thiết, Rạch Giá, Long Xuyên đến Mỹ Tho.", ["Bình Thuận", "Kiên Giang", "An Giang", "Tiền Giang"]),
+        (
+            "Từ Phan Thiết, Rạch Giá, Long Xuyên đến Mỹ Tho.",
+            ["Bình Thuận", "Kiên Giang", "An Giang", "Tiền Giang"],
+        ),
         ("Kỷ niệm chiến thắng Điện Biên Phủ.", ["Điện Biên"]),
         ("Lễ hội ở Cà Mau.", ["Cà Mau"]),
     ],
