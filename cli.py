@@ -703,7 +703,9 @@ def ingest(
                 problems.append(f"{page.url}: stored, but no article: {outcome.error}")
             elif outcome.error:
                 counts["errors"] += 1
-                problems.append(f"{page.url}: stored, but {outcome.error} (run `newsmon reprocess --failed` after a fix)")
+                problems.append(
+                    f"{page.url}: stored, but {outcome.error} (run `newsmon reprocess --failed` after a fix)"
+                )
             progress.advance(task)
     for line in problems:
         err.print(f"[yellow]warning:[/] {line}")

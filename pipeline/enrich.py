@@ -10,7 +10,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +23,7 @@ from pipeline.fields import extract_fields
 from storage.models import Article, Source
 
 logger = logging.getLogger(__name__)
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @dataclass
@@ -52,7 +55,19 @@ def _with_source_province(session: Session, article: Article, fields: dict[str, 
     if source is None or source.kind == "national" or not source.province_2025:
         return fields
     provenance = {**(fields.get("provenance") or {}), "province": f"source {source.id}"}
-    return {**fields, "province": source.province, "province_2025": source.province_2025, "provenance": provenance}
+    return {
+        **fields,
+        "province": source.province,
+        "province_2025": source.province_2025,
+        "provenance": provenance,
+    }
+
+
+def _held_after_publication(held: date | None, published: datetime | None) -> bool:
+    """An event dated more than a day after its report was published had not happened yet."""
+    if held is None or published is None:
+        return False
+    return held > published.astimezone(VN).date() + timedelta(days=1)
 
 
 def enrich_article(session: Session, article: Article) -> Enrichment:
@@ -61,19 +76,32 @@ def enrich_article(session: Session, article: Article) -> Enrichment:
     article.event_type = result.type
     article.topics = list(result.topics)
     article.classification = _jsonable(result)
+    fields: dict[str, Any] = {}
     if result.type in EVENT_TYPES:
-        fields = extract_fields(
+        extracted = extract_fields(
             article.title, article.lead, article.text, article.published_at, article.language
         )
-        article.fields = _with_source_province(session, article, _jsonable(fields))
-    else:
-        article.fields = {}
+        fields = _with_source_province(session, article, _jsonable(extracted))
+        if _held_after_publication(extracted.date_held, article.published_at):
+            # Announced before it happened: a notice or plan, not a report of the event.
+            article.event_type = "plan_or_directive"
+            article.classification = {
+                **article.classification,
+                "type": "plan_or_directive",
+                "evidence": [
+                    {"phrase": "date held after publication", "rule": "decision:future_date", "where": "body",
+                     "weight": 0.0, "text": f"held {extracted.date_held}, published {article.published_at:%Y-%m-%d}"},
+                    *article.classification.get("evidence", []),
+                ],
+            }  # fmt: skip
+            fields = {}
+    article.fields = fields
     session.flush()
     match = assign_duplicate(session, article.id)
     session.flush()  # write what dedup changed on this article before events read it
     assignment = assign_event(session, article)
     return Enrichment(
-        event_type=result.type,
+        event_type=article.event_type,
         duplicate_of=match.original_id if match else article.duplicate_of,
         event_id=assignment.event_id if assignment else None,
         event_created=bool(assignment and assignment.created),

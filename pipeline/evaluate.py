@@ -1,12 +1,14 @@
 """Scoring the pipeline on labelled cases: detection, event fields, clustering, near-duplicates.
 
 The cases (YAML, see ``tests/fixtures/labelled/README.md``) go through the same code path
-as a crawl — stored as plain-text pages in a fresh database, in order of publication — and
-the result is compared with the labels.
+as a crawl — stored as plain-text pages in a fresh database, in order of publication, each
+outlet registered as a source the way sources.yaml would list it — and the result is
+compared with the labels.
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -127,6 +129,30 @@ def is_target(label: str | None, topics: Iterable[str]) -> bool:
     return label == TARGET and bool(TARGET_TOPICS & set(topics))
 
 
+def _register_source(session: Any, outlet: str) -> str:
+    """Register a case's outlet as a crawl would have it in sources.yaml: an outlet named
+    after a province ("Báo Sóc Trăng", "Cổng TTĐT tỉnh Lai Châu") is that province's."""
+    from pipeline.gazetteer import find_provinces_in_text
+    from pipeline.text import fold
+    from storage.repository import upsert_source
+
+    source_id = re.sub(r"[^a-z0-9]+", "-", fold(outlet)).strip("-")[:64] or "outlet"
+    mentions = find_provinces_in_text(outlet)
+    province = mentions[0].province if mentions else None
+    upsert_source(
+        session,
+        id=source_id,
+        name=outlet,
+        kind="provincial_paper" if province else "national",
+        province=province.name if province else None,
+        province_2025=province.unit_2025 if province else None,
+        homepage="https://cases.invalid/",
+        enabled=True,
+        config={},
+    )
+    return source_id
+
+
 def run_cases(cases: list[Case]) -> list[Prediction]:
     """Ingest the cases into a fresh database in publication order; return what was made."""
     with tempfile.TemporaryDirectory(prefix="newsmon-eval-") as tmp:
@@ -134,11 +160,14 @@ def run_cases(cases: list[Case]) -> list[Prediction]:
         upgrade(engine)
         sessions = session_factory(engine)
         store = ArticleStore(sessions)
+        with session_scope(sessions) as session:
+            source_ids = {c.source: _register_source(session, c.source) for c in cases if c.source}
         ids: dict[str, int] = {}
         far = datetime.max.replace(tzinfo=UTC)
         for case in sorted(cases, key=lambda c: (c.published or far, c.id)):
             body = f"{case.title}\n\n{case.text}".encode()
-            page = Page(url=case.url, body=body, headers={"content-type": "text/plain; charset=utf-8"})
+            page = Page(url=case.url, body=body, headers={"content-type": "text/plain; charset=utf-8"},
+                        source_id=source_ids.get(case.source))  # fmt: skip
             outcome = store.ingest(page, replace=True, published=case.published)
             if outcome.article_id is None:
                 raise RuntimeError(f"case {case.id}: no article: {outcome.error}")

@@ -21,7 +21,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pipeline.classify import load_rules
-from pipeline.gazetteer import SURNAMES, Mention, find_province, find_provinces_in_text, find_unit_2025
+from pipeline.gazetteer import (
+    SURNAMES,
+    Mention,
+    find_province,
+    find_provinces_in_text,
+    find_unit_2025,
+    provinces,
+)
 from pipeline.reporting import (
     FUTURE_RE,
     ReportSentence,
@@ -399,7 +406,12 @@ def _province_of(
     prov["province"] = _snip(text, mention.start, mention.end)
     unit = mention.province.unit_2025
     if when is not None and when >= REFORM_2025 and mention.kind == "name":
-        unit = find_unit_2025(mention.surface) or unit
+        new_unit = find_unit_2025(mention.surface)
+        if new_unit:
+            # After the merger "tỉnh Gia Lai" is the new unit, which also took in Bình Định:
+            # the pre-2025 province is unknown unless a town or district names it.
+            merged = [p for p in provinces() if p.unit_2025 == new_unit]
+            return (mention.province.name if len(merged) == 1 else None), new_unit
     return mention.province.name, unit
 
 
@@ -541,7 +553,8 @@ _PARTICIPANTS_RE = re.compile(
     r"(?<![\d.,])(?P<n>\d{1,3}(?:[.,]\d{3})+|\d{1,5})\s+(?P<luot>luot\s+)?(?:" + _PEOPLE + r")\b"
 )
 _ATTEND_RE = re.compile(
-    r"\b(?:tham du|tham gia|du hoi nghi|du lop|su tham gia|attended|attending|took part|participated|bringing together|brought together|gathered)\b"
+    r"\b(?:tham du|tham gia|du hoi nghi|du lop|su tham gia|thu hut|du|voi|attended|attending|took part"
+    r"|participated|bringing together|brought together|gathered|drew|attracted|with|for)\b"
 )
 _COVERED_RE = re.compile(
     r"(?<![\d.,])(?P<n>\d{1,2})\s+(?:(?:tinh\W+thanh(?:\s+pho)?|tinh\b|tinh thanh\b)|(?:[\w-]+\s+){0,2}provinces\b)"

@@ -2,7 +2,8 @@
 
 The data files map each old name to its 2025 unit (``data/provinces.tsv``, Resolution
 202/2025/QH15) and list other spellings and cities that stand for a province
-(``data/place_aliases.tsv``: ``TP.HCM``, ``Huế``, ``Daklak``, ``Buôn Ma Thuột`` ...).
+(``data/place_aliases.tsv``: ``TP.HCM``, ``Huế``, ``Daklak``, ``Buôn Ma Thuột`` ...) and the
+pre-2025 districts (``data/districts.tsv``: "huyện Mường Lát" is in Thanh Hóa).
 
 Looking a *name* up (:func:`find_province`) is diacritic- and case-insensitive: ``Thanh Hoa``
 finds ``Thanh Hóa``. Finding provinces in *text* (:func:`find_provinces_in_text`) is not, because
@@ -56,7 +57,7 @@ class Mention:
 
     ``start``/``end`` index the text after NFC and tone-mark normalisation (the same length as
     the NFC text). ``kind`` is ``name`` for the province's own name or another spelling of it,
-    ``city`` for a city that stands for its province.
+    ``city`` for a city that stands for its province, ``district`` for a pre-2025 district.
     """
 
     province: Province
@@ -74,6 +75,7 @@ class _Alias:
     kind: str
     needs_prefix: bool = False
     english: bool = False  # matched only in text without diacritics
+    needs_admin: bool = False  # a district: only right after huyện/quận/thị xã/thành phố
 
 
 def _key(name: str) -> str:
@@ -117,6 +119,21 @@ def _aliases() -> tuple[_Alias, ...]:
             continue
         flags = set(cols[3].split(",")) if len(cols) > 3 else set()
         result.append(_Alias(surface, province, kind, "prefix" in flags, "en" in flags))
+    return tuple(result)
+
+
+@cache
+def _districts() -> tuple[_Alias, ...]:
+    """Pre-2025 districts named in one province only (``data/districts.tsv``)."""
+    text = resources.files("pipeline").joinpath("data/districts.tsv").read_text(encoding="utf-8")
+    known = {p.name for p in provinces()}
+    result = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        surface, province = (nfc(c.strip()) for c in line.split("\t")[:2])
+        if province in known:
+            result.append(_Alias(surface, province, "district", needs_admin=True))
     return tuple(result)
 
 
@@ -217,7 +234,8 @@ _NAME_WORDS = frozenset(
 )
 # Words after which an ambiguous city name (flag ``prefix``) is a place.
 _PREFIX_RE = re.compile(r"(?:thanh pho|tp\.?|thi xa|tai|o|in|city of|town of)\s*$")
-_CITY_AFTER_RE = re.compile(r"\s+(?:city|town)\b", re.IGNORECASE)
+_ADMIN_PREFIX_RE = re.compile(r"(?:huyen|quan|thi xa|thanh pho|tp\.?)\s*$")
+_CITY_AFTER_RE = re.compile(r"\s+(?:city|town|district)\b", re.IGNORECASE)
 _LOWER_AFTER_RE = re.compile(r"(?:tỉnh|Tỉnh|thành phố|Thành phố)\s+$")
 _PREV_WORD_RE = re.compile(r"([^\W\d_]+)[ \u00a0]$")
 _LETTER_RE = re.compile(r"[^\W\d_]")
@@ -250,7 +268,7 @@ def _accented_matcher() -> _Matcher:
     for p in provinces():
         for variant in _surface_variants(p.name):
             entries.setdefault(variant, _own_name(p))
-    for alias in _aliases():
+    for alias in (*_aliases(), *_districts()):
         if not alias.english:
             for variant in _surface_variants(alias.surface):
                 entries.setdefault(variant, alias)
@@ -269,7 +287,7 @@ def _folded_matcher() -> _Matcher:
     entries: dict[str, _Alias | None] = {}
     for p in provinces():
         entries.setdefault(fold(p.name), _own_name(p))
-    for alias in _aliases():
+    for alias in (*_aliases(), *_districts()):
         entries.setdefault(fold(alias.surface), alias)
     for blocker in _BLOCKERS:
         entries[fold(blocker)] = None
@@ -354,13 +372,14 @@ def find_provinces_in_text(text: str) -> list[Mention]:
             continue
         if _after_person_name(text, start):
             continue
-        if alias.needs_prefix:
+        if alias.needs_prefix or alias.needs_admin:
             before = (
                 folded_text[max(0, start - 14) : start]
                 if folded_text
                 else fold(text[max(0, start - 14) : start])
             )
-            if not (_PREFIX_RE.search(before) or _CITY_AFTER_RE.match(text, end)):
+            prefix = _ADMIN_PREFIX_RE if alias.needs_admin else _PREFIX_RE
+            if not (prefix.search(before) or _CITY_AFTER_RE.match(text, end)):
                 continue
         mentions.append(
             Mention(by_name[alias.province], start, end, surface, _context(text, start, end), alias.kind)

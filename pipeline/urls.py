@@ -21,7 +21,9 @@ TRACKING_PARAMS = frozenset(
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
 # Navigation state that CMSs append to article links (Liferay's asset publisher adds
 # ?inheritRedirect=true&redirect=<listing URL>): it says where the reader came from.
-_NAVIGATION_PARAMS = re.compile(r"(^|_)(redirect|inheritredirect|backurl|returnurl|return_url)$", re.IGNORECASE)
+_NAVIGATION_PARAMS = re.compile(
+    r"(^|_)(redirect|inheritredirect|backurl|returnurl|return_url)$", re.IGNORECASE
+)
 _HOST_VARIANTS = re.compile(r"^(www\d?|m|mobile|amp)\.")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 

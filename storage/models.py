@@ -216,6 +216,8 @@ class Event(Base):
     legal_refs: Mapped[list[str]] = mapped_column(JSON, default=list)
     speakers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     score: Mapped[float] = mapped_column(Float, default=0.0)
-    provenance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # field -> where the value came from
+    provenance: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict
+    )  # field -> where the value came from
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -25,7 +25,9 @@ def sites():
 def fetch(sites: SampleSites, article: dict) -> Page:
     url = sites.urls[article["site"]] + article["path"]
     with urllib.request.urlopen(url, timeout=10) as response:
-        return Page(url=url, body=response.read(), headers={k.lower(): v for k, v in response.headers.items()})
+        return Page(
+            url=url, body=response.read(), headers={k.lower(): v for k, v in response.headers.items()}
+        )
 
 
 def test_every_seed_is_on_a_sample_site():

@@ -34,8 +34,10 @@ def test_liferay_params_are_kept():
 
 
 def test_liferay_navigation_params_are_dropped():
-    url = ("https://p.vn/web/guest/tin-tuc/-/asset_publisher/Xy12/content/le-hoi?inheritRedirect=true"
-           "&redirect=https%3A%2F%2Fp.vn%2Fweb%2Fguest%2Ftin-tuc%3F_X_cur%3D2&_com_x_backURL=%2Fa")
+    url = (
+        "https://p.vn/web/guest/tin-tuc/-/asset_publisher/Xy12/content/le-hoi?inheritRedirect=true"
+        "&redirect=https%3A%2F%2Fp.vn%2Fweb%2Fguest%2Ftin-tuc%3F_X_cur%3D2&_com_x_backURL=%2Fa"
+    )
     assert canonical_url(url) == "https://p.vn/web/guest/tin-tuc/-/asset_publisher/Xy12/content/le-hoi"
 
 
@@ -51,5 +53,8 @@ def test_same_site():
 
 def test_strip_tracking_keeps_the_fetchable_url():
     assert strip_tracking("http://www.a.vn/x?id=3&utm_source=fb#c") == "http://www.a.vn/x?id=3"
-    assert strip_tracking("http://127.0.0.1:81/c/s?inheritRedirect=true&redirect=%2Fl") == "http://127.0.0.1:81/c/s"
+    assert (
+        strip_tracking("http://127.0.0.1:81/c/s?inheritRedirect=true&redirect=%2Fl")
+        == "http://127.0.0.1:81/c/s"
+    )
     assert strip_tracking("http://a.vn/i.php?b=2&a=1") == "http://a.vn/i.php?b=2&a=1"

@@ -304,6 +304,23 @@ HARD_CASES = [
         "vi",
     ),
     (
+        "en-workshop-to-train",
+        "training_conference",
+        "Workshop equips officials with external information skills",
+        "A workshop to train officials in external information work was held in Thanh Hoa on November 24.",
+        "Participants learned skills for providing information to the press.",
+        "en",
+    ),
+    (
+        "implementing-a-plan",
+        "training_conference",
+        "Tập huấn công tác thông tin đối ngoại năm 2024",
+        "Thực hiện Kế hoạch số 45/KH-STTTT của Sở Thông tin và Truyền thông về tổ chức tập huấn công tác thông tin "
+        "đối ngoại năm 2024, ngày 15/8, Sở đã tổ chức hội nghị tập huấn cho 150 cán bộ.",
+        "Tại hội nghị, các học viên được nghe báo cáo viên trình bày các chuyên đề.",
+        "vi",
+    ),
+    (
         "en-plan",
         "plan_or_directive",
         "Ministry to hold training on external information",

@@ -171,6 +171,22 @@ def test_text_without_diacritics_is_matched_folded(text: str, expected: list[str
     assert names(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ủy ban nhân dân huyện Mường Lát tổ chức lớp bồi dưỡng.", ["Thanh Hóa"]),
+        ("Hội nghị tại quận Ba Đình.", ["Hà Nội"]),
+        ("Đoàn công tác đến thị xã Duyên Hải.", ["Trà Vinh"]),
+        ("The course was held in Muong Lat district.", ["Thanh Hóa"]),
+        ("Ba Đình lịch sử, Mường Lát mùa lúa chín.", []),  # a district counts only as a district
+        ("Đại diện huyện Châu Thành phát biểu.", []),  # a district name found in several provinces
+    ],
+)
+def test_pre_2025_districts_with_their_prefix(text: str, expected: list[str]) -> None:
+    assert names(text) == expected
+    assert all(m.kind == "district" for m in find_provinces_in_text(text))
+
+
 def test_mention_carries_position_surface_kind_and_context() -> None:
     text = "Ngày 22/10, tại thành phố Quy Nhơn, tỉnh Bình Định, hội nghị tập huấn khai mạc."
     first, second = find_provinces_in_text(text)
