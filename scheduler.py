@@ -12,7 +12,9 @@ This module never imports a spider.
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -35,6 +37,11 @@ def crawl_job(source_id: str, database_url: str, sources_path: str, timeout: flo
     """Run one source's crawl in a subprocess; a module-level function so the job store can
     reference it by name. On timeout the crawl is asked to stop (SIGTERM: Scrapy closes the
     spider, which records the run as interrupted), then killed."""
+    if _running_elsewhere(database_url, source_id):
+        logger.warning(
+            "crawl of %s skipped: a crawl of it is still running (started outside this job)", source_id
+        )
+        return -1
     cmd = [sys.executable, "-m", "cli", "--database", database_url, "--sources", sources_path,
            "crawl", source_id, "--trigger", "scheduler"]  # fmt: skip
     logger.info("starting crawl of %s", source_id)
@@ -51,6 +58,39 @@ def crawl_job(source_id: str, database_url: str, sources_path: str, timeout: flo
             _children.discard(proc)
     logger.info("crawl of %s ended with exit status %s", source_id, code)
     return code
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _running_elsewhere(database_url: str, source_id: str) -> bool:
+    """A live crawl of this source on this host (a crawl orphaned by a killed scheduler, or
+    one started by hand): max_instances only knows this process's own jobs."""
+    from sqlalchemy import select
+
+    from storage.db import make_engine, session_factory, session_scope
+    from storage.models import CrawlRun
+
+    engine = make_engine(database_url)
+    try:
+        with session_scope(session_factory(engine)) as session:
+            rows = session.execute(
+                select(CrawlRun.pid).where(
+                    CrawlRun.source_id == source_id,
+                    CrawlRun.status == "running",
+                    CrawlRun.hostname == socket.gethostname(),
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    return any(pid and _pid_alive(pid) for (pid,) in rows)
 
 
 def _stop(proc: subprocess.Popen[bytes], grace: float = 60.0) -> int:

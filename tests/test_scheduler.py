@@ -128,3 +128,21 @@ def test_scheduled_crawls_never_overlap_and_survive_kill_9(sites, tmp_path: Path
     # the run killed with the scheduler is marked interrupted by the next crawl of that host
     assert_no_overlap([r for r in final if r.status == "finished"])
     assert sum(r.articles_new for r in final) >= 19  # both sites fully crawled once
+
+
+def test_a_live_crawl_of_the_source_is_not_started_twice(tmp_path: Path):
+    import socket
+
+    from scheduler import crawl_job
+    from storage import repository as repo
+    from storage.db import make_engine, session_factory, session_scope, upgrade
+
+    db_url = f"sqlite:///{tmp_path / 'guard.db'}"
+    engine = make_engine(db_url)
+    upgrade(engine)
+    with session_scope(session_factory(engine)) as session:  # a crawl by a live process: this one
+        repo.start_crawl_run(session, "sample-thanhhoa", hostname=socket.gethostname(), pid=os.getpid())
+    started = time.monotonic()
+    assert crawl_job("sample-thanhhoa", db_url, str(SAMPLE_SOURCES), timeout=60) == -1
+    assert time.monotonic() - started < 10
+    assert len(runs(db_url)) == 1
