@@ -24,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import settings as config
+from pipeline.alerts import AlertsConfig, AlertsConfigError, load_alerts_config
 from pipeline.sources import Registry, RegistryError, load_registry
 from pipeline.types import Page
 from storage import repository as repo
@@ -54,6 +55,15 @@ class Context:
         self.sources_path = sources_path
         self._sessions: Any = None
         self._registry: Registry | None = None
+        self._alerts: AlertsConfig | None = None
+
+    @property
+    def alerts(self) -> AlertsConfig:
+        if self._alerts is None:
+            self._alerts = load_alerts_config(
+                config.NEWSMON_ALERTS, config.NEWSMON_ALERT_URLS, config.NEWSMON_OPERATOR_URLS
+            )
+        return self._alerts
 
     @property
     def registry(self) -> Registry:
@@ -74,7 +84,9 @@ class Context:
 
         reg = registry
         return ArticleStore(
-            self.sessions, selectors_for=lambda sid: reg.get(sid).selectors() if reg and sid else None
+            self.sessions,
+            selectors_for=lambda sid: reg.get(sid).selectors() if reg and sid else None,
+            alerts=self.alerts,
         )
 
 
@@ -145,7 +157,7 @@ def _wrap_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (RegistryError, DatabaseError) as exc:
+        except (RegistryError, DatabaseError, AlertsConfigError) as exc:
             raise UsageError(str(exc)) from None
 
     return wrapper
@@ -208,6 +220,128 @@ def sources_validate(obj: Context, path: str | None) -> None:
     out.print(f"{registry.path}: OK, {len(registry.sources)} sources ({enabled} enabled)")
 
 
+def _source_ids(obj: Context) -> list[str]:
+    """Every source in the registry (enabled first), then any other source the database knows."""
+    from sqlalchemy import select
+
+    from storage.models import CrawlRun
+
+    ids = [s.id for s in obj.registry.enabled()] + [s.id for s in obj.registry.sources if not s.enabled]
+    with session_scope(obj.sessions) as session:
+        known = set(session.scalars(select(CrawlRun.source_id).distinct()))
+    return ids + sorted(known - set(ids))
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+@sources.command("status")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+@_wrap_errors
+def sources_status(obj: Context, fmt: str) -> None:
+    """Health of each source: last success, last new article, articles per week, error rates."""
+    from pipeline.health import source_status
+    from storage.models import utcnow
+
+    now = utcnow()
+    ids = _source_ids(obj)
+    with session_scope(obj.sessions) as session:
+        rows = [source_status(session, sid, obj.alerts, now) for sid in ids]
+    if fmt == "json":
+        for r in rows:
+            for key in ("last_success", "last_new_article", "first_run"):
+                r[key] = _iso(r[key])
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table(title=f"{len(rows)} source(s); rates over 28 days, extraction over the last "
+                        f"{obj.alerts.health.extraction_recent_days} days")  # fmt: skip
+    for col in ("source", "last success", "last new article", "new/week (4 wk)", "failed runs",
+                "fetch errors", "extraction failures", "last runs"):  # fmt: skip
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        failing = r["last_runs"] and r["last_runs"][0] == "failed"
+        table.add_row(
+            r["source"],
+            _fmt_dt(r["last_success"]),
+            _fmt_dt(r["last_new_article"]),
+            " ".join(str(n) for n in r["articles_per_week"]),
+            f"{r['failed_runs']}/{r['runs']} ({_pct(r['run_error_rate'])})",
+            f"{r['fetch_errors']}/{r['requests']} ({_pct(r['fetch_error_rate'])})",
+            f"{r['extraction_failures']}/{r['pages']} ({_pct(r['extraction_failure_rate'])})",
+            ("[red]" if failing else "") + (", ".join(r["last_runs"]) or "-") + ("[/]" if failing else ""),
+        )
+    out.print(table)
+
+
+@sources.command("check")
+@click.argument("source_ids", nargs=-1, metavar="[ID]...")
+@click.option(
+    "--enabled",
+    "only_enabled",
+    is_flag=True,
+    help="Only enabled sources (default: all, to find which to enable).",
+)
+@click.option(
+    "--timeout", type=click.FloatRange(1, 120), default=10.0, show_default=True, help="Seconds per request."
+)
+@click.option("--concurrency", type=click.IntRange(1, 64), default=16, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+@_wrap_errors
+def sources_check(obj: Context, source_ids: tuple[str, ...], only_enabled: bool, timeout: float,
+                  concurrency: int, fmt: str) -> None:  # fmt: skip
+    """Fetch each source's discovery URLs live and report what works: reachable, redirects to a
+    new domain, feed/sitemap valid, article links found, one article extracted. Exit 1 if any
+    source is not ok."""
+    import time
+
+    from pipeline.source_check import check_sources, exit_status, format_report
+
+    registry = obj.registry
+    if source_ids:
+        chosen = [registry.get(sid) for sid in source_ids]
+    else:
+        chosen = registry.enabled() if only_enabled else list(registry.sources)
+    started = time.monotonic()
+    with _progress(err.is_terminal) as progress:
+        progress.add_task(f"checking {len(chosen)} source(s)", total=None)
+        results = check_sources(
+            chosen, timeout=timeout, concurrency=concurrency, user_agent=config.USER_AGENT
+        )
+    if fmt == "json":
+        out.print_json(json.dumps([r.as_dict() for r in results], ensure_ascii=False))
+    else:
+        out.print(format_report(results, time.monotonic() - started), markup=False)
+    sys.exit(exit_status(results))
+
+
+@sources.command("check-health")
+@click.option("--deliver/--no-deliver", default=True, help="Send the operator alerts now (default).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+@_wrap_errors
+def sources_check_health(obj: Context, deliver: bool, fmt: str) -> None:
+    """Alert the operator (NEWSMON_OPERATOR_URLS / `operator:`) about sources that went silent,
+    keep failing, or stopped extracting; once per problem until it is resolved."""
+    from pipeline.health import check_health
+
+    problems = check_health(obj.sessions, [s.id for s in obj.registry.enabled()], obj.alerts)
+    if deliver:
+        _deliver(obj)
+    if fmt == "json":
+        out.print_json(json.dumps([p.__dict__ for p in problems], ensure_ascii=False))
+        return
+    if not obj.alerts.operator:
+        err.print(
+            "[yellow]warning:[/] no operator channel (NEWSMON_OPERATOR_URLS or `operator:`): nobody is told"
+        )
+    for p in problems:
+        out.print(f"{p.source_id}: {p.kind}: {p.detail}")
+    out.print(f"{len(problems)} problem(s) in {len(obj.registry.enabled())} enabled source(s)")
+
+
 # --- crawl -------------------------------------------------------------------------
 
 
@@ -261,6 +395,7 @@ def run_crawls(
     registry = obj.registry
     for sid in source_ids:
         registry.get(sid)  # unknown ids fail before anything starts
+    obj.alerts  # noqa: B018 - a bad alerts config fails before anything starts
     with session_scope(obj.sessions) as session:
         stale = repo.mark_stale_runs(session, socket.gethostname(), _pid_alive)
     if stale:
@@ -682,10 +817,20 @@ def _source_matcher(obj: Context, explicit: str | None) -> Callable[[str], str |
 @click.option("--url", help="URL of a single saved page (default: its canonical link, else file://).")
 @click.option("--source", "source_id", help="Source id to file the pages under (default: matched by domain).")
 @click.option("--replace", is_flag=True, help="Store and process again pages already in the database.")
+@click.option(
+    "--deliver/--no-deliver",
+    default=True,
+    help="Send the alerts of new events now (default) or leave them queued.",
+)
 @click.pass_obj
 @_wrap_errors
 def ingest(
-    obj: Context, paths: tuple[Path, ...], url: str | None, source_id: str | None, replace: bool
+    obj: Context,
+    paths: tuple[Path, ...],
+    url: str | None,
+    source_id: str | None,
+    replace: bool,
+    deliver: bool,
 ) -> None:
     """Run the pipeline over saved pages into the database: HTML/.txt files, directories,
     JSON lines ({"url": ..., "html": ...}) or WARC archives."""
@@ -715,6 +860,18 @@ def ingest(
         f"{counts['unchanged']} unchanged, {counts['known']} already stored, {counts['failed']} without article"
         + (f", {counts['errors']} with processing errors" if counts["errors"] else "")
     )
+    if deliver:
+        _deliver(obj)
+
+
+def _deliver(obj: Context) -> Counter[str]:
+    """Send due alerts and say what happened, on stderr (stdout stays the command's own)."""
+    from pipeline.alerts import deliver_pending
+
+    counts = deliver_pending(obj.sessions, obj.alerts)
+    if counts:
+        err.print("alerts: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    return counts
 
 
 def _registry_or_none(obj: Context) -> Registry | None:
@@ -945,6 +1102,97 @@ def events(obj: Context, event_type: str | None, since: str | None, until: str |
             table.add_row(str(r["id"]), r["date"] or "-", r["type"], place, str(r["participants"] or "-"),
                           str(len(r["articles"])), r["title"] or "-")  # fmt: skip
         out.print(table)
+
+
+# --- alerts ------------------------------------------------------------------------
+
+
+@main.group()
+def alerts() -> None:
+    """Alerts about new events (NEWSMON_ALERTS, NEWSMON_ALERT_URLS, NEWSMON_OPERATOR_URLS)."""
+
+
+@alerts.command("send")
+@click.pass_obj
+@_wrap_errors
+def alerts_send(obj: Context) -> None:
+    """Send the pending alerts that are due (new ones, retries after a failure or a crash)."""
+    counts = _deliver(obj)
+    out.print(
+        f"{counts['sent']} sent, {counts['retry']} to retry later, {counts['failed']} failed, "
+        f"{counts['skipped']} skipped"
+    )
+
+
+@alerts.command("digest")
+@click.option(
+    "--hours", type=click.IntRange(1), default=24, show_default=True, help="Events first seen this recently."
+)
+@click.pass_obj
+@_wrap_errors
+def alerts_digest(obj: Context, hours: int) -> None:
+    """Send one digest of the day's alerting events to every channel (once per day)."""
+    from pipeline.alerts import queue_digest
+
+    count = queue_digest(obj.sessions, obj.alerts, hours=hours)
+    _deliver(obj)
+    out.print(f"{count} event(s) in the digest")
+
+
+@alerts.command("test")
+@click.pass_obj
+@_wrap_errors
+def alerts_test(obj: Context) -> None:
+    """Send a test message to every configured channel; exit 1 if any failed."""
+    from pipeline.alerts import send_test
+
+    if not obj.alerts.all_channels():
+        raise UsageError(
+            "no alert channel configured: set NEWSMON_ALERT_URLS or `channels:` in "
+            f"{obj.alerts.path or config.NEWSMON_ALERTS}"
+        )
+    results = send_test(obj.alerts)
+    for channel, error in results:
+        if error is None:
+            out.print(f"[green]ok[/]     {channel.display}")
+        else:
+            out.print(f"[red]failed[/] {channel.display}: {error}")
+    if any(error for _, error in results):
+        sys.exit(1)
+
+
+@alerts.command("list")
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "sending", "sent", "failed", "skipped"]),
+    help="Only this status.",
+)
+@click.option("--limit", type=click.IntRange(0), default=100, show_default=True, help="0 = no limit.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+@_wrap_errors
+def alerts_list(obj: Context, status: str | None, limit: int, fmt: str) -> None:
+    """Alerts sent, pending and failed, newest first (channel URLs and errors masked)."""
+    from pipeline.alerts import alert_rows
+
+    with session_scope(obj.sessions) as session:
+        rows = alert_rows(session, status, limit or None)
+    redact = obj.alerts.redact
+    for r in rows:
+        r["error"] = redact(r["error"]) if r["error"] else None
+    if fmt == "json":
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table(title=f"{len(rows)} alert(s)")
+    for col in ("id", "kind", "about", "channel", "status", "attempts", "created", "sent", "error"):
+        table.add_column(col, overflow="fold")
+    styles = {"sent": "green", "failed": "red", "pending": "yellow"}
+    for r in rows:
+        about = f"event {r['event_id']}" if r["event_id"] else r["key"]
+        table.add_row(str(r["id"]), r["kind"], about, r["channel"], f"[{styles.get(r['status'], '')}]{r['status']}[/]",
+                      str(r["attempts"]), _fmt_dt(datetime.fromisoformat(r["created"]) if r["created"] else None),
+                      _fmt_dt(datetime.fromisoformat(r["sent"]) if r["sent"] else None), r["error"] or "")  # fmt: skip
+    out.print(table)
 
 
 @main.command("eval")

@@ -110,6 +110,50 @@ def stop_children(grace: float = 60.0) -> None:
         _stop(proc, grace)
 
 
+def _maintenance_context(database_url: str) -> tuple[Any, Any]:
+    import settings as config
+    from pipeline.alerts import load_alerts_config
+    from storage.db import make_engine, session_factory
+
+    alerts = load_alerts_config(
+        config.NEWSMON_ALERTS, config.NEWSMON_ALERT_URLS, config.NEWSMON_OPERATOR_URLS
+    )
+    return session_factory(make_engine(database_url)), alerts
+
+
+def alerts_job(database_url: str) -> None:
+    """Send due alerts: new ones a crawl could not send, and retries after their backoff."""
+    from pipeline.alerts import deliver_pending
+
+    sessions, alerts = _maintenance_context(database_url)
+    counts = deliver_pending(sessions, alerts)
+    if counts:
+        logger.info("alerts: %s", ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+
+
+def health_job(database_url: str, sources_path: str) -> None:
+    """Check every enabled source's health; tell the operator about new problems once."""
+    from pipeline.alerts import deliver_pending
+    from pipeline.health import check_health
+    from pipeline.sources import load_registry
+
+    sessions, alerts = _maintenance_context(database_url)
+    problems = check_health(sessions, [s.id for s in load_registry(sources_path).enabled()], alerts)
+    for problem in problems:
+        logger.warning("source health: %s: %s: %s", problem.source_id, problem.kind, problem.detail)
+    deliver_pending(sessions, alerts)
+
+
+def digest_job(database_url: str) -> None:
+    """Queue and send the daily digest (when `digest: true` in the alerts config)."""
+    from pipeline.alerts import deliver_pending, queue_digest
+
+    sessions, alerts = _maintenance_context(database_url)
+    if alerts.digest:
+        queue_digest(sessions, alerts)
+        deliver_pending(sessions, alerts)
+
+
 @dataclass(frozen=True)
 class JobSpec:
     """The schedule of one source, in a form that can be compared with the stored job."""
@@ -200,7 +244,28 @@ def reconcile(
         scheduler.add_job(crawl_job, spec.make_trigger(), id=spec.job_id, name=spec.name, kwargs=kwargs(spec))
         if spec.job_id not in changes["changed"]:
             changes["added"].append(spec.job_id)
+    _add_maintenance_jobs(scheduler, database_url, sources_path)
     return changes
+
+
+def _add_maintenance_jobs(scheduler: Any, database_url: str, sources_path: str) -> None:
+    """Alert delivery and retries every minute, source health hourly, the digest daily."""
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    jobs = [
+        ("maintenance:alerts", alerts_job, IntervalTrigger(minutes=1, timezone=TIMEZONE), {}),
+        (
+            "maintenance:health",
+            health_job,
+            IntervalTrigger(hours=1, timezone=TIMEZONE),
+            {"sources_path": sources_path},
+        ),
+        ("maintenance:digest", digest_job, CronTrigger(hour=7, minute=0, timezone=TIMEZONE), {}),
+    ]
+    for job_id, func, trigger, extra in jobs:
+        scheduler.add_job(func, trigger, id=job_id, name=job_id, replace_existing=True,
+                          kwargs={"database_url": database_url, **extra})  # fmt: skip
 
 
 def run(

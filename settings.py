@@ -6,6 +6,9 @@ Environment variables:
   NEWSMON_SOURCES       source registry (default: ``sources.yaml`` beside this file)
   NEWSMON_CONTACT_URL   contact URL sent in the User-Agent
   NEWSMON_LOG_LEVEL     log level (default INFO)
+  NEWSMON_ALERTS        alert rules and channels (default: ``alerts.yaml`` beside this file)
+  NEWSMON_ALERT_URLS    alert channel URLs (apprise), comma or space separated, added to the file's
+  NEWSMON_OPERATOR_URLS source-health channel URLs for the operator, added to the file's
 """
 
 from __future__ import annotations
@@ -22,6 +25,10 @@ DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'newsmo
 NEWSMON_SOURCES = os.environ.get("NEWSMON_SOURCES") or str(PROJECT_DIR / "sources.yaml")
 NEWSMON_SAMPLE_SOURCES = str(PROJECT_DIR / "sample_sites" / "sources.yaml")
 NEWSMON_CONTACT_URL = os.environ.get("NEWSMON_CONTACT_URL") or "https://github.com/newsmon/newsmon#crawler"
+NEWSMON_ALERTS = os.environ.get("NEWSMON_ALERTS") or str(PROJECT_DIR / "alerts.yaml")
+NEWSMON_ALERT_URLS = os.environ.get("NEWSMON_ALERT_URLS", "")
+NEWSMON_OPERATOR_URLS = os.environ.get("NEWSMON_OPERATOR_URLS", "")
+NEWSMON_ALERTS_DELIVER = True  # send pending alerts when a crawl ends (False: leave them to `alerts send`)
 NEWSMON_TRIGGER = "cli"
 NEWSMON_RETRY_AFTER_MAX = 600  # seconds; longer Retry-After waits give up until the next crawl
 NEWSMON_RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry; doubles each attempt

@@ -14,6 +14,7 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.alerts import AlertsConfig, load_alerts_config
 from pipeline.sources import Registry, load_registry
 from pipeline.store import ArticleStore
 from pipeline.types import Selectors
@@ -27,12 +28,14 @@ _LOCK = threading.Lock()
 class CrawlContext:
     """Engine, sessions, registry and article store for the crawls of this process.
 
-    Settings: ``DATABASE_URL``, ``NEWSMON_SOURCES``.
+    Settings: ``DATABASE_URL``, ``NEWSMON_SOURCES``, and the alerts config
+    (``NEWSMON_ALERTS``, ``NEWSMON_ALERT_URLS``, ``NEWSMON_OPERATOR_URLS``).
     """
 
-    def __init__(self, database_url: str, sources_path: str) -> None:
+    def __init__(self, database_url: str, sources_path: str, alerts: AlertsConfig | None = None) -> None:
         self.database_url = database_url
         self.sources_path = sources_path
+        self.alerts = alerts
         self.engine: Engine = make_engine(database_url)
         upgrade(self.engine)
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
@@ -43,7 +46,7 @@ class CrawlContext:
 
     @cached_property
     def store(self) -> ArticleStore:
-        return ArticleStore(self.sessions, selectors_for=self.selectors_for)
+        return ArticleStore(self.sessions, selectors_for=self.selectors_for, alerts=self.alerts)
 
     def selectors_for(self, source_id: str | None) -> Selectors | None:
         if not source_id:
@@ -64,5 +67,10 @@ def get_context(crawler: Crawler) -> CrawlContext:
     key = (database_url, sources)
     with _LOCK:
         if key not in _CONTEXTS:
-            _CONTEXTS[key] = CrawlContext(database_url, sources)
+            alerts = load_alerts_config(
+                settings.get("NEWSMON_ALERTS"),
+                settings.get("NEWSMON_ALERT_URLS", ""),
+                settings.get("NEWSMON_OPERATOR_URLS", ""),
+            )
+            _CONTEXTS[key] = CrawlContext(database_url, sources, alerts)
         return _CONTEXTS[key]

@@ -13,6 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.spiders import Spider
 
 from crawl.context import CrawlContext, get_context
+from pipeline.alerts import deliver_pending
 from storage import repository as repo
 from storage.db import session_scope
 
@@ -128,3 +129,18 @@ class CrawlRunRecorder:
         logger.info(
             "crawl run %s for %s: %s (%s)", self.run_id, getattr(spider, "source_id", "?"), status, reason
         )
+        self.deliver_alerts()
+
+    def deliver_alerts(self) -> None:
+        """Send the alerts this crawl queued (and any left from before). Synchronous: a few
+        messages; rows are claimed one by one, so crawls closing together never send twice."""
+        alerts = self.context.alerts
+        if not alerts or not self.crawler.settings.getbool("NEWSMON_ALERTS_DELIVER", True):
+            return
+        try:
+            counts = deliver_pending(self.context.sessions, alerts)
+        except Exception:  # delivery must never fail the crawl; the rows stay pending
+            logger.exception("alert delivery failed; `newsmon alerts send` retries")
+            return
+        if counts:
+            logger.info("alerts: %s", ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))

@@ -188,6 +188,43 @@ class Schedule(_Model):
         return self
 
 
+class RequestOptions(_Model):
+    """What a site needs before or with its requests (configuration, not code).
+
+    ``cookies_from``: a URL visited first so the site sets the cookies its feeds need
+    (qdnd.vn's RSS redirects in a loop without the cookie set by ``/rss``).
+    ``headers``: extra request headers sent with every request to the source.
+    ``unsupported``: the reason the crawler cannot read the site (e.g. a JavaScript cookie
+    challenge); the spider then skips the source and records an ``unsupported`` error.
+    """
+
+    cookies_from: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    unsupported: str | None = None
+
+    @field_validator("cookies_from")
+    @classmethod
+    def check_cookies_from(cls, v: str | None) -> str | None:
+        return None if v is None else _check_url(v)
+
+    @field_validator("headers")
+    @classmethod
+    def check_headers(cls, v: dict[str, str]) -> dict[str, str]:
+        for name, value in v.items():
+            if not re.match(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", name):
+                raise ValueError(f"invalid header name {name!r}")
+            if "\n" in str(value) or "\r" in str(value):
+                raise ValueError(f"invalid value for header {name!r}: no line breaks")
+        return v
+
+    @field_validator("unsupported")
+    @classmethod
+    def check_reason(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("unsupported: give the reason, e.g. 'JavaScript cookie challenge'")
+        return v
+
+
 class Source(_Model):
     id: str
     name: str
@@ -203,6 +240,7 @@ class Source(_Model):
     notes: str = ""
     discovery: Discovery
     extraction: Extraction = Field(default_factory=Extraction)
+    request: RequestOptions = Field(default_factory=RequestOptions)
 
     @field_validator("id")
     @classmethod

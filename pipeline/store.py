@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.alerts import AlertsConfig, queue_event_alerts
 from pipeline.enrich import enrich_article
 from pipeline.process import ExtractionFailed, process_page
 from pipeline.types import Article, Page, Selectors
@@ -72,16 +73,19 @@ def page_from_row(row: PageRow) -> Page:
 class ArticleStore:
     """Stores pages and their articles through a session factory.
 
-    ``selectors_for(source_id)`` gives the per-source extraction overrides.
+    ``selectors_for(source_id)`` gives the per-source extraction overrides; with
+    ``alerts``, a new event that alerts gets its pending alert rows in the same transaction.
     """
 
     def __init__(
         self,
         sessions: sessionmaker[Session],
         selectors_for: Callable[[str | None], Selectors | None] | None = None,
+        alerts: AlertsConfig | None = None,
     ) -> None:
         self.sessions = sessions
         self.selectors_for = selectors_for or (lambda _sid: None)
+        self.alerts = alerts
 
     def save_raw(self, page: Page, run_id: int | None = None, replace: bool = False) -> tuple[int, bool]:
         requested = canonical_url(page.requested_url) if page.requested_url else None
@@ -126,6 +130,9 @@ class ArticleStore:
             try:
                 with session.begin_nested():  # a savepoint: a bug here must not lose the article
                     enriched = enrich_article(session, session.get(ArticleRow, article_id))
+                    if enriched.event_created and enriched.event_id and self.alerts:
+                        # The outbox: the event and its alerts commit together or not at all.
+                        queue_event_alerts(session, enriched.event_id, self.alerts)
             except Exception as exc:
                 logger.exception("classification/dedup/events failed for %s", article.url)
                 repo.mark_page(session, page_id, "error", f"enrichment: {type(exc).__name__}: {exc}")

@@ -101,8 +101,42 @@ class NewsSpider(scrapy.Spider):
     # --- start -------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Request]:
+        assert self.source is not None
+        options = self.source.request
+        if options.unsupported:
+            logger.warning("%s: skipped, source marked unsupported: %s", self.source_id, options.unsupported)
+            self.report_error(self.source.homepage, "unsupported", None, options.unsupported)
+            return
+        if options.cookies_from:
+            yield self.priming_request()
+            return
         for request in self.start_requests_list():
             yield request
+
+    def priming_request(self) -> Request:
+        """Visit ``request.cookies_from`` first; its response's cookies go with the discovery requests."""
+        assert self.source is not None and self.source.request.cookies_from
+        return Request(
+            self.source.request.cookies_from,
+            callback=self.after_priming,
+            errback=self.after_priming_failed,
+            headers=self._headers(),
+            priority=20,
+            meta={"newsmon_kind": "prime"},
+            dont_filter=True,
+        )
+
+    def after_priming(self, response: Response) -> list[Request]:
+        logger.debug("%s: cookies primed from %s", self.source_id, response.url)
+        return self.start_requests_list()
+
+    def after_priming_failed(self, failure: Failure) -> list[Request]:
+        """Report the failed priming visit, then try discovery anyway."""
+        self.on_error(failure)
+        return self.start_requests_list()
+
+    def _headers(self) -> dict[str, str] | None:
+        return dict(self.source.request.headers) if self.source and self.source.request.headers else None
 
     def start_requests_list(self) -> list[Request]:
         assert self.source is not None
@@ -125,6 +159,7 @@ class NewsSpider(scrapy.Spider):
             callback=callback,
             errback=self.on_error,
             cb_kwargs=kwargs,
+            headers=self._headers(),
             priority=10,
             meta={"newsmon_kind": kind},
             dont_filter=True,
@@ -215,6 +250,7 @@ class NewsSpider(scrapy.Spider):
                 response,
                 formdata={"__EVENTTARGET": target, "__EVENTARGUMENT": argument},
                 dont_click=True,
+                headers=self._headers(),
                 callback=self.parse_listing,
                 errback=self.on_error,
                 cb_kwargs=kwargs,
@@ -223,6 +259,7 @@ class NewsSpider(scrapy.Spider):
             )
         return Request(
             next_page.url,
+            headers=self._headers(),
             callback=self.parse_listing,
             errback=self.on_error,
             cb_kwargs=kwargs,
@@ -270,6 +307,7 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsmon/article_requests")
             yield Request(
                 strip_tracking(link.url),
+                headers=self._headers(),
                 callback=self.parse_article,
                 errback=self.on_error,
                 meta={"newsmon_kind": "article"},

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -221,3 +222,34 @@ class Event(Base):
     )  # field -> where the value came from
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Alert(Base):
+    """A notification to send, one row per (key, channel): the outbox for exactly-once alerts.
+
+    ``key`` names what is announced (``event:<id>``, ``health:<source>:<problem>:<since>``,
+    ``test:<time>``), so the unique key stops a second alert for the same thing on the same
+    channel. ``channel`` is a hash of the channel URL with its secrets masked, never the URL.
+    Rows are written in the transaction that creates the event, and sent afterwards.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("key", "channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255))
+    channel: Mapped[str] = mapped_column(String(64), index=True)
+    channel_display: Mapped[str] = mapped_column(Text)  # the URL with passwords and tokens masked
+    kind: Mapped[str] = mapped_column(String(16), index=True)  # new_event | digest | health | test
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"), index=True)
+    source_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict
+    )  # title/body of health and test alerts
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # health: the problem went away

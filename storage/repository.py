@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Article, CrawlRun, Event, FetchError, Page, Source, utcnow
+from storage.models import Alert, Article, CrawlRun, Event, FetchError, Page, Source, utcnow
 
 _COMPRESS_LEVEL = 6
 _IN_CHUNK = 500  # stay far below SQLite's bound-parameter limit
@@ -313,3 +313,104 @@ def list_events(
 def event_articles(session: Session, event_id: int) -> Sequence[Article]:
     stmt = select(Article).where(Article.event_id == event_id)
     return session.scalars(stmt.order_by(Article.published_at.asc().nulls_last(), Article.id)).all()
+
+
+# --- alerts ----------------------------------------------------------------
+
+
+def add_alerts(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert pending alerts, ignoring (key, channel) pairs already present; returns how many
+    were new. The unique key makes this safe against a second report or a second process."""
+    added = 0
+    for row in rows:
+        stmt = _insert(session, Alert).values(status="pending", attempts=0, created_at=utcnow(), **row)
+        stmt = stmt.on_conflict_do_nothing(index_elements=["key", "channel"])
+        added += session.execute(stmt.returning(Alert.id)).scalar() is not None
+    return added
+
+
+def due_alerts(session: Session, now: datetime) -> list[int]:
+    """Ids of pending alerts whose next attempt is due, oldest first."""
+    stmt = (
+        select(Alert.id)
+        .where(Alert.status == "pending", or_(Alert.next_attempt_at.is_(None), Alert.next_attempt_at <= now))
+        .order_by(Alert.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def open_health_alerts(session: Session, source_id: str, problem: str) -> Sequence[Alert]:
+    """Health alerts about ``problem`` at ``source_id`` not yet marked resolved."""
+    stmt = select(Alert).where(
+        Alert.kind == "health",
+        Alert.source_id == source_id,
+        Alert.key.like(f"health:{source_id}:{problem}:%"),
+        Alert.resolved_at.is_(None),
+    )
+    return session.scalars(stmt).all()
+
+
+# --- source health ---------------------------------------------------------
+
+
+def source_health(session: Session, source_id: str, now: datetime, days: int = 28) -> dict[str, Any]:
+    """Raw health figures of one source: runs, errors, new articles, extraction failures."""
+    since = now - timedelta(days=days)
+    last_success = session.scalar(
+        select(func.max(CrawlRun.finished_at)).where(
+            CrawlRun.source_id == source_id, CrawlRun.status == "finished"
+        )
+    )
+    first_run = session.scalar(select(func.min(CrawlRun.started_at)).where(CrawlRun.source_id == source_id))
+    last_article = session.scalar(select(func.max(Article.created_at)).where(Article.source_id == source_id))
+    run_counts = session.execute(
+        select(
+            func.count(CrawlRun.id),
+            func.count(CrawlRun.id).filter(CrawlRun.status == "failed"),
+            func.coalesce(func.sum(CrawlRun.requests), 0),
+            func.coalesce(func.sum(CrawlRun.fetch_errors), 0),
+        ).where(CrawlRun.source_id == source_id, CrawlRun.started_at >= since)
+    ).one()
+    weekly = []
+    for week in range(4):
+        end, start = now - timedelta(days=7 * week), now - timedelta(days=7 * (week + 1))
+        weekly.append(
+            session.scalar(
+                select(func.count(Article.id)).where(
+                    Article.source_id == source_id, Article.created_at >= start, Article.created_at < end
+                )
+            )
+            or 0
+        )
+    return {
+        "last_success": last_success,
+        "first_run": first_run,
+        "last_new_article": last_article,
+        "runs": run_counts[0],
+        "failed_runs": run_counts[1],
+        "requests": run_counts[2],
+        "fetch_errors": run_counts[3],
+        "articles_per_week": weekly,  # this week first
+    }
+
+
+def last_run_statuses(session: Session, source_id: str, limit: int) -> list[str]:
+    """Statuses of the source's last finished (not running) crawls, newest first."""
+    stmt = (
+        select(CrawlRun.status)
+        .where(CrawlRun.source_id == source_id, CrawlRun.status != "running")
+        .order_by(CrawlRun.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def extraction_counts(session: Session, source_id: str, start: datetime, end: datetime) -> tuple[int, int]:
+    """(processed pages, pages whose extraction failed or errored) fetched in [start, end)."""
+    row = session.execute(
+        select(
+            func.count(Page.id).filter(Page.process_status != "pending"),
+            func.count(Page.id).filter(Page.process_status.in_(("failed", "error"))),
+        ).where(Page.source_id == source_id, Page.fetched_at >= start, Page.fetched_at < end)
+    ).one()
+    return row[0], row[1]

@@ -84,6 +84,8 @@ def test_jobs_are_reconciled_with_the_registry(tmp_path: Path):
     try:
         first = reconcile(scheduler, registry, db_url, "s.yaml", 60)
         assert sorted(first["added"]) == ["crawl:sample-hoabinh", "crawl:sample-thanhhoa"]
+        maintenance = {"maintenance:alerts", "maintenance:health", "maintenance:digest"}
+        assert maintenance <= {j.id for j in scheduler.get_jobs()}
         again = reconcile(scheduler, registry, db_url, "s.yaml", 60)
         assert (
             sorted(again["kept"]) == ["crawl:sample-hoabinh", "crawl:sample-thanhhoa"] and not again["added"]
@@ -93,7 +95,7 @@ def test_jobs_are_reconciled_with_the_registry(tmp_path: Path):
         assert result["changed"] == ["crawl:sample-thanhhoa"] and result["removed"] == [
             "crawl:sample-hoabinh"
         ]
-        [job] = scheduler.get_jobs()
+        [job] = [j for j in scheduler.get_jobs() if j.id.startswith("crawl:")]
         assert job.name == JobSpec.for_source(changed.sources[0]).name
         assert job.max_instances == 1 and job.coalesce
     finally:
