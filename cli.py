@@ -362,18 +362,6 @@ def scrapy_settings(obj: Context, overrides: Iterable[str] = (), **extra: Any) -
     return settings
 
 
-def _pid_alive(pid: int) -> bool:
-    import os
-
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def run_crawls(
     obj: Context,
     source_ids: list[str],
@@ -392,12 +380,14 @@ def run_crawls(
 
     from scrapy.crawler import CrawlerProcess
 
+    from scheduler import pid_alive
+
     registry = obj.registry
     for sid in source_ids:
         registry.get(sid)  # unknown ids fail before anything starts
     obj.alerts  # noqa: B018 - a bad alerts config fails before anything starts
     with session_scope(obj.sessions) as session:
-        stale = repo.mark_stale_runs(session, socket.gethostname(), _pid_alive)
+        stale = repo.mark_stale_runs(session, socket.gethostname(), pid_alive)
     if stale:
         err.print(f"marked {stale} crawl run(s) left by a dead process as interrupted")
     settings = scrapy_settings(obj, overrides, **{"STATS_DUMP": False, **extra})

@@ -60,7 +60,8 @@ def crawl_job(source_id: str, database_url: str, sources_path: str, timeout: flo
     return code
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this host."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -90,7 +91,7 @@ def _running_elsewhere(database_url: str, source_id: str) -> bool:
             ).all()
     finally:
         engine.dispose()
-    return any(pid and _pid_alive(pid) for (pid,) in rows)
+    return any(pid and pid_alive(pid) for (pid,) in rows)
 
 
 def _stop(proc: subprocess.Popen[bytes], grace: float = 60.0) -> int:
