@@ -20,10 +20,12 @@ __all__ = [
     "clean_whitespace",
     "expand_abbreviations",
     "fold",
+    "fold_words",
     "iter_word_matches",
     "nfc",
     "normalize",
     "normalize_tone_marks",
+    "search_document",
     "trie_regex",
 ]
 
@@ -118,6 +120,20 @@ def normalize(s: str) -> str:
 def fold(s: str) -> str:
     """Accent-free lowercase form for diacritic-insensitive search (``tập huấn`` -> ``tap huan``)."""
     return nfc(s).translate(_FOLD_TABLE).lower()
+
+
+_WORD_RE = re.compile(r"[^\W_]+")
+
+
+def fold_words(s: str) -> list[str]:
+    """The folded words of ``s`` (``Hoà Bình, tập huấn!`` -> ``["hoa", "binh", "tap", "huan"]``)."""
+    return _WORD_RE.findall(fold(normalize(s)))
+
+
+def search_document(*parts: str | None) -> str:
+    """What search indexes and scans: the folded words of ``parts``, single-spaced, with a space at
+    each end so that a LIKE for ``% word %`` finds whole words (first and last ones too)."""
+    return " " + " ".join(fold_words(" ".join(p for p in parts if p))) + " "
 
 
 # Abbreviations of the domain (variants first-class: ``TT&TT``, ``TT-TT``, ``TTTT``, ``TT& TT``).

@@ -58,6 +58,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def in_models(name: str | None, type_: str, parent_names: Any) -> bool:
+    """For Alembic's comparisons: the SQLite FTS5 search index (``articles_fts`` and its shadow
+    tables, made by migration 0004) is not described by a model."""
+    return not (type_ == "table" and name is not None and name.startswith("articles_fts"))
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -176,6 +182,9 @@ class Article(Base):
     classification: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # event fields found in this article
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"), index=True)
+    # Search: the folded words of title, lead and text (``pipeline.text.search_document``), indexed
+    # by the SQLite FTS5 table ``articles_fts`` (kept in sync by triggers) or scanned with LIKE.
+    search_text: Mapped[str | None] = mapped_column(Text)
 
 
 Index("ix_articles_source_published", Article.source_id, Article.published_at)

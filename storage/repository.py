@@ -215,7 +215,7 @@ def count_pages(session: Session, **filters: Any) -> int:
 
 _ARTICLE_FIELDS = (
     "url", "page_id", "source_id", "title", "lead", "text", "author", "published_at",
-    "published_from", "language", "content_hash", "word_count",
+    "published_from", "language", "content_hash", "word_count", "search_text",
 )  # fmt: skip
 
 
@@ -224,6 +224,10 @@ def upsert_article(session: Session, canonical_url: str, **fields: Any) -> tuple
     unknown = set(fields) - set(_ARTICLE_FIELDS)
     if unknown:
         raise TypeError(f"unknown article fields: {sorted(unknown)}")
+    if "search_text" not in fields:  # what search indexes (the FTS5 triggers copy it into the index)
+        from pipeline.text import search_document
+
+        fields["search_text"] = search_document(fields.get("title"), fields.get("lead"), fields.get("text"))
     existing = session.execute(
         select(Article.id, Article.content_hash, Article.title, Article.published_at).where(
             Article.canonical_url == canonical_url

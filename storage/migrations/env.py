@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from storage.models import Base
+from storage.models import Base, in_models
 
 config = context.config
 engine = config.attributes["engine"]
@@ -15,6 +15,7 @@ with engine.connect() as connection:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
         compare_type=True,
+        include_name=in_models,  # the FTS5 search table is not a model
     )
     with context.begin_transaction():
         context.run_migrations()
