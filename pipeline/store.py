@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from pipeline.alerts import AlertsConfig, queue_event_alerts
 from pipeline.enrich import enrich_article
 from pipeline.process import ExtractionFailed, process_page
+from pipeline.text import search_document
 from pipeline.types import Article, Page, Selectors
 from pipeline.urls import canonical_url
 from storage import repository as repo
@@ -56,6 +57,8 @@ def _article_fields(article: Article, page_id: int) -> dict[str, object]:
         "language": article.language,
         "content_hash": article.content_hash,
         "word_count": len(article.text.split()),
+        # What search indexes: the SQLite triggers of migration 0004 copy it into articles_fts.
+        "search_text": search_document(article.title, article.lead, article.text),
     }
 
 

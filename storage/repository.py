@@ -224,10 +224,6 @@ def upsert_article(session: Session, canonical_url: str, **fields: Any) -> tuple
     unknown = set(fields) - set(_ARTICLE_FIELDS)
     if unknown:
         raise TypeError(f"unknown article fields: {sorted(unknown)}")
-    if "search_text" not in fields:  # what search indexes (the FTS5 triggers copy it into the index)
-        from pipeline.text import search_document
-
-        fields["search_text"] = search_document(fields.get("title"), fields.get("lead"), fields.get("text"))
     existing = session.execute(
         select(Article.id, Article.content_hash, Article.title, Article.published_at).where(
             Article.canonical_url == canonical_url

@@ -1,0 +1,523 @@
+"""Full-text search over stored articles, diacritic-insensitive, and the filtered article and
+event streams that exports use.
+
+Every article carries ``search_text``: the folded words of its title, lead and text
+(:func:`pipeline.text.search_document`), so ``tap huan thong tin doi ngoai`` finds ``tập huấn
+thông tin đối ngoại`` and both tone-mark styles (``hoà``/``hòa``) match. On SQLite the FTS5
+table ``articles_fts`` (migration 0004; triggers keep it in sync with ``articles``) indexes it
+and ranks with bm25; elsewhere (PostgreSQL) the same query becomes LIKE conditions over the
+column, newest first.
+
+Query language: words (all must occur), ``"a phrase"``, ``OR``, ``NOT word`` or ``-word``,
+``(parentheses)``, ``word*`` for a prefix. The user's query is never handed to FTS5 as written:
+it is parsed here and every term is re-quoted, so quotes, ``*``, ``:``, ``^``, ``NEAR(``,
+unbalanced parentheses or SQL give results or an empty page, never a syntax error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from pipeline.text import fold, fold_words, nfc, search_document
+from storage.models import Article, Event, Source
+
+MAX_TERMS = 32  # terms beyond this are ignored (a pasted 10 kB query stays fast)
+MAX_DEPTH = 8  # parentheses nested deeper are read as plain grouping-free text
+SNIPPET_CHARS = 240
+MARK = ("«", "»")  # highlight markers in snippets (plain text: safe in a terminal, JSON, CSV)
+
+
+# --- the query language ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    words: tuple[str, ...]  # folded words; more than one is a phrase
+    prefix: bool = False  # the last word is a prefix (``huan*``)
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Node
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple[Node, ...]
+
+
+Node = Term | Not | And | Or
+
+_TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|([()])|([^\s()"]+)')
+
+
+def _tokens(query: str) -> list[tuple[str, Any, bool]]:
+    """(kind, value, negated): kind is ``term``, ``(``, ``)``, ``OR``, ``AND`` or ``NOT``."""
+    tokens: list[tuple[str, Any, bool]] = []
+    for m in _TOKEN_RE.finditer(nfc(query)):
+        neg, phrase, paren, word = m.groups()
+        if paren:
+            tokens.append((paren, None, False))
+        elif word in ("OR", "AND", "NOT", "|", "&&", "||"):
+            tokens.append(({"|": "OR", "||": "OR", "&&": "AND"}.get(word, word), None, False))
+        elif phrase is not None:
+            words = tuple(fold_words(phrase))
+            if words:
+                tokens.append(("term", Term(words), bool(neg)))
+        elif word:
+            negated = word.startswith("-") and len(word) > 1
+            prefix = word.endswith("*")
+            words = tuple(fold_words(word))
+            if words:
+                tokens.append(("term", Term(words, prefix), negated))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple[str, Any, bool]]) -> None:
+        self.tokens = tokens
+        self.pos = 0
+        self.terms = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
+
+    def parse(self) -> Node | None:
+        items: list[Node] = []
+        while self.pos < len(self.tokens):
+            node = self.parse_or(0)
+            if node is not None:
+                items.append(node)
+            if self.peek() == ")":  # a stray closing parenthesis: ignore it
+                self.pos += 1
+        return _simplify(And(tuple(items))) if items else None
+
+    def parse_or(self, depth: int) -> Node | None:
+        items = [self.parse_and(depth)]
+        while self.peek() == "OR":
+            self.pos += 1
+            items.append(self.parse_and(depth))
+        kept = tuple(i for i in items if i is not None)
+        return _simplify(Or(kept)) if kept else None
+
+    def parse_and(self, depth: int) -> Node | None:
+        items: list[Node] = []
+        negate = False
+        while (kind := self.peek()) is not None and kind not in (")", "OR"):
+            self.pos += 1
+            if kind == "AND":
+                continue
+            if kind == "NOT":
+                negate = True
+                continue
+            node: Node | None
+            if kind == "(":
+                if depth >= MAX_DEPTH:
+                    continue
+                node = self.parse_or(depth + 1)
+                if self.peek() == ")":
+                    self.pos += 1
+            else:
+                _, term, negated = self.tokens[self.pos - 1]
+                self.terms += 1
+                node = term if self.terms <= MAX_TERMS else None
+                negate = negate or negated
+            if node is not None:
+                items.append(Not(node) if negate else node)
+            negate = False
+        return _simplify(And(tuple(items))) if items else None
+
+
+def _simplify(node: Node) -> Node:
+    if isinstance(node, And | Or) and len(node.items) == 1:
+        return node.items[0]
+    return node
+
+
+def parse_query(query: str) -> Node | None:
+    """The query as a tree of terms, or None when it holds no searchable word."""
+    return _Parser(_tokens(query[:20_000])).parse()
+
+
+def _positive_terms(node: Node | None) -> list[Term]:
+    if isinstance(node, Term):
+        return [node]
+    if isinstance(node, And | Or):
+        return [t for item in node.items for t in _positive_terms(item)]
+    return []
+
+
+def to_fts(node: Node | None, column: str = "search_text") -> str | None:
+    """FTS5 syntax for ``node``; every term quoted, so the result is always valid. None when the
+    query cannot match anything by itself (only negative terms)."""
+    if node is None:
+        return None
+    if isinstance(node, Term):
+        return f'{column} : "{" ".join(node.words)}"' + ("*" if node.prefix else "")
+    if isinstance(node, Not):
+        return None
+    if isinstance(node, Or):
+        parts = [p for p in (to_fts(i, column) for i in node.items) if p]
+        return " OR ".join(f"({p})" for p in parts) if parts else None
+    positives = [p for p in (to_fts(i, column) for i in node.items if not isinstance(i, Not)) if p]
+    negatives = [p for p in (to_fts(i.item, column) for i in node.items if isinstance(i, Not)) if p]
+    if not positives:
+        return None
+    expr = " AND ".join(f"({p})" for p in positives)
+    return f"({expr}) NOT ({' OR '.join(f'({n})' for n in negatives)})" if negatives else expr
+
+
+def _like_escape(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def to_like(node: Node | None) -> sa.ColumnElement[bool] | None:
+    """The same query as LIKE conditions over ``articles.search_text`` (any database)."""
+    if node is None or isinstance(node, Not):
+        return None
+    if isinstance(node, Term):
+        pattern = "% " + _like_escape(" ".join(node.words)) + ("%" if node.prefix else " %")
+        return Article.search_text.like(pattern, escape="\\")
+    if isinstance(node, Or):
+        parts = [p for p in (to_like(i) for i in node.items) if p is not None]
+        return sa.or_(*parts) if parts else None
+    positives = [p for p in (to_like(i) for i in node.items if not isinstance(i, Not)) if p is not None]
+    negatives = [p for p in (to_like(i.item) for i in node.items if isinstance(i, Not)) if p is not None]
+    if not positives:
+        return None
+    return sa.and_(*positives, *[sa.not_(n) for n in negatives])
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Filters:
+    since: datetime | None = None  # published on or after
+    until: datetime | None = None  # published before
+    source_id: str | None = None
+    province: str | None = None  # old or 2025 name, any accents (resolved by resolve_province)
+    event_type: str | None = None
+    topic: str | None = None
+    language: str | None = None
+    with_duplicates: bool = False
+
+
+def resolve_province(name: str) -> str:
+    """The stored spelling of an old (pre-2025) province or a 2025 unit; ValueError if unknown."""
+    from pipeline.gazetteer import find_province, units_2025
+
+    unit = next((u for u in units_2025() if fold(u) == fold(name.strip())), None)
+    found = find_province(name)
+    resolved = unit or (found.name if found else None)
+    if resolved is None:
+        raise ValueError(f"unknown province {name!r} (old or 2025 name, e.g. 'Hòa Bình', 'Phú Thọ')")
+    return resolved
+
+
+def _topic_condition(column: Any, topic: str) -> sa.ColumnElement[bool]:
+    return sa.cast(column, sa.Text).like('%"' + _like_escape(topic) + '"%', escape="\\")
+
+
+def article_conditions(filters: Filters) -> list[sa.ColumnElement[bool]]:
+    f = filters
+    conds: list[sa.ColumnElement[bool]] = []
+    if f.since:
+        conds.append(Article.published_at >= f.since)
+    if f.until:
+        conds.append(Article.published_at < f.until)
+    if f.source_id:
+        conds.append(Article.source_id == f.source_id)
+    if f.language:
+        conds.append(Article.language == f.language)
+    if f.event_type:
+        conds.append(Article.event_type == f.event_type)
+    if f.topic:
+        conds.append(_topic_condition(Article.topics, f.topic))
+    if f.province:
+        p = resolve_province(f.province)
+        conds.append(
+            sa.or_(
+                Article.source_id.in_(
+                    sa.select(Source.id).where(sa.or_(Source.province == p, Source.province_2025 == p))
+                ),
+                Article.event_id.in_(
+                    sa.select(Event.id).where(sa.or_(Event.province == p, Event.province_2025 == p))
+                ),
+            )
+        )
+    if not f.with_duplicates:
+        conds.append(Article.duplicate_of.is_(None))
+    return conds
+
+
+# --- search ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    id: int
+    url: str
+    title: str | None
+    published: datetime | None
+    source: str | None
+    language: str | None
+    event_id: int | None
+    duplicate_of: int | None
+    snippet: str
+    rank: float | None = None
+
+
+@dataclass
+class SearchPage:
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+
+
+_FTS = sa.literal_column("articles_fts")
+_fts_table = sa.table("articles_fts", sa.column("rowid"))
+
+
+def uses_fts(session: Session) -> bool:
+    """Whether this database has the FTS5 index (SQLite after migration 0004)."""
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return False
+    return bool(
+        session.execute(
+            sa.text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'articles_fts'")
+        ).first()
+    )
+
+
+def _matching(session: Session, node: Node | None, filters: Filters) -> tuple[sa.Select[Any], Any] | None:
+    """A select of the ids (column ``id``) of articles matching ``node`` and ``filters``, with its
+    ordering, or None if nothing can match."""
+    if uses_fts(session):
+        fts = to_fts(node)
+        if fts is None:
+            return None
+        rank = sa.func.bm25(_FTS, 0.0, 0.0, 0.0, 1.0)
+        if filters == Filters(with_duplicates=filters.with_duplicates):
+            # No filter but the folding of copies (the usual search): stay in the FTS table and leave
+            # out the few copies through the duplicate_of index, instead of reading every matching row.
+            stmt = sa.select(_fts_table.c.rowid.label("id"), rank.label("rank")).where(_FTS.op("MATCH")(fts))
+            if not filters.with_duplicates:
+                copies = sa.select(Article.id).where(Article.duplicate_of.is_not(None))
+                stmt = stmt.where(_fts_table.c.rowid.not_in(copies))
+            return stmt, rank
+        stmt = (
+            sa.select(Article.id, rank.label("rank"))
+            .select_from(Article)
+            .join(_fts_table, _fts_table.c.rowid == Article.id)
+            .where(_FTS.op("MATCH")(fts), *article_conditions(filters))
+        )
+        return stmt, rank
+    like = to_like(node)
+    if like is None:
+        return None
+    stmt = sa.select(Article.id, sa.null().label("rank")).where(like, *article_conditions(filters))
+    return stmt, Article.published_at.desc().nulls_last()
+
+
+def search(
+    session: Session, query: str, filters: Filters | None = None, limit: int = 20, offset: int = 0
+) -> SearchPage:
+    """One page of the articles matching ``query`` and ``filters``, best first, with the total.
+
+    Raises ValueError only for an unknown province in ``filters``; any query string is accepted.
+    """
+    filters = filters or Filters()
+    node = parse_query(query)
+    matching = _matching(session, node, filters)
+    if matching is None:
+        return SearchPage()
+    stmt, order = matching
+    ids = stmt.with_only_columns(stmt.selected_columns[0])  # counting needs no rank
+    total = session.scalar(sa.select(sa.func.count()).select_from(ids.subquery())) or 0
+    if not total:
+        return SearchPage(total=0)
+    rows = session.execute(
+        stmt.order_by(order, sa.literal_column("id").desc()).limit(limit).offset(offset)
+    ).all()
+    articles = {
+        a.id: a for a in session.scalars(sa.select(Article).where(Article.id.in_([r.id for r in rows])))
+    }
+    terms = _positive_terms(node)
+    hits = []
+    for r in rows:
+        a = articles[r.id]
+        hits.append(
+            Hit(
+                a.id,
+                a.url,
+                a.title,
+                a.published_at,
+                a.source_id,
+                a.language,
+                a.event_id,
+                a.duplicate_of,
+                snippet(a.title, a.lead, a.text, terms),
+                r.rank,
+            )
+        )
+    return SearchPage(hits, total)
+
+
+def iter_articles(
+    session: Session, filters: Filters | None = None, query: str | None = None, batch: int = 500
+) -> Iterator[Article]:
+    """Every article matching ``filters`` (and ``query`` if given), newest first, streamed."""
+    stmt = sa.select(Article).where(*article_conditions(filters or Filters()))
+    if query:
+        matching = _matching(session, parse_query(query), Filters(with_duplicates=True))
+        if matching is None:
+            return
+        stmt = stmt.where(Article.id.in_(sa.select(matching[0].subquery().c.id)))
+    stmt = stmt.order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
+    yield from session.scalars(stmt.execution_options(yield_per=batch))
+
+
+def iter_events(session: Session, filters: Filters | None = None, batch: int = 500) -> Iterator[Event]:
+    """Events matching ``filters`` (date held for since/until; source and language: one of its
+    reports), newest date held first, streamed."""
+    f = filters or Filters()
+    stmt = sa.select(Event).order_by(Event.date_held.desc().nulls_last(), Event.id.desc())
+    if f.since:
+        stmt = stmt.where(Event.date_held >= f.since.date())
+    if f.until:
+        stmt = stmt.where(Event.date_held < f.until.date())
+    if f.event_type:
+        stmt = stmt.where(Event.type == f.event_type)
+    if f.topic:
+        stmt = stmt.where(_topic_condition(Event.topics, f.topic))
+    if f.province:
+        p = resolve_province(f.province)
+        stmt = stmt.where(sa.or_(Event.province == p, Event.province_2025 == p))
+    report = []
+    if f.source_id:
+        report.append(Article.source_id == f.source_id)
+    if f.language:
+        report.append(Article.language == f.language)
+    if report:
+        stmt = stmt.where(Event.id.in_(sa.select(Article.event_id).where(*report)))
+    yield from session.scalars(stmt.execution_options(yield_per=batch))
+
+
+def reindex(session: Session, batch: int = 1000) -> int:
+    """Fold every article again and rebuild the FTS5 index; returns the number of articles."""
+    last, count = 0, 0
+    while True:
+        rows = session.execute(
+            sa.select(Article.id, Article.title, Article.lead, Article.text)
+            .where(Article.id > last)
+            .order_by(Article.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            break
+        session.execute(
+            sa.update(Article),
+            [{"id": r.id, "search_text": search_document(r.title, r.lead, r.text)} for r in rows],
+        )
+        last, count = rows[-1].id, count + len(rows)
+    if uses_fts(session):
+        session.execute(sa.text("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')"))
+    return count
+
+
+# --- snippets --------------------------------------------------------------------------------
+
+
+def _folded_with_map(text: str) -> tuple[str, list[int] | None]:
+    """``fold(text)`` and, when lengths differ, the index in ``text`` of each folded character."""
+    folded = fold(text)
+    if len(folded) == len(text):
+        return folded, None
+    chars: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        f = fold(ch)
+        chars.append(f)
+        index.extend([i] * len(f))
+    return "".join(chars), index
+
+
+def _term_regex(terms: list[Term]) -> re.Pattern[str] | None:
+    if not terms:
+        return None
+    alternatives = sorted(
+        {r"[\W_]+".join(map(re.escape, t.words)) + (r"[^\W_]*" if t.prefix else "") for t in terms},
+        key=len,
+        reverse=True,
+    )
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])")
+
+
+def snippet(
+    title: str | None, lead: str | None, text: str | None, terms: list[Term], mark: tuple[str, str] = MARK
+) -> str:
+    """About ``SNIPPET_CHARS`` characters of the body around the first match, every match
+    between ``mark``; the start of the body when only the title matched."""
+    body = " ".join(nfc(" ".join(p for p in (lead, text) if p)).split())
+    if not body:
+        body = " ".join(nfc(title or "").split())
+    regex = _term_regex(terms)
+    folded, index = _folded_with_map(body)
+    matches = list(regex.finditer(folded)) if regex else []
+
+    def orig(i: int) -> int:
+        if index is None:
+            return i
+        return index[i] if i < len(index) else len(body)
+
+    spans: list[tuple[int, int]] = []
+    words: list[str] = []
+    for m in matches[:500]:
+        s, e = orig(m.start()), orig(m.end() - 1) + 1
+        if spans and not body[spans[-1][1] : s].strip():  # adjacent words: one highlight
+            spans[-1] = (spans[-1][0], e)
+            words[-1] += " " + m.group(0)
+        else:
+            spans.append((s, e))
+            words.append(m.group(0))
+    start = 0
+    if spans:
+        # The window that shows the most distinct terms, the earliest of equals.
+        reach = SNIPPET_CHARS * 2 // 3
+        best = max(
+            range(len(spans)),
+            key=lambda i: (
+                len({w for (s, _), w in zip(spans[i:], words[i:], strict=True) if s < spans[i][0] + reach}),
+                -i,
+            ),
+        )
+        first = spans[best][0]
+        start = max(0, first - SNIPPET_CHARS // 3)
+        if start:
+            space = body.find(" ", start)
+            start = space + 1 if 0 <= space < first else start
+    end = min(len(body), start + SNIPPET_CHARS)
+    if end < len(body):
+        space = body.rfind(" ", start, end)
+        end = space if space > start and all(s[1] <= space or s[0] >= end for s in spans) else end
+    out, pos = [], start
+    for s, e in spans:
+        if s < pos or e > end:
+            continue
+        out.append(body[pos:s] + mark[0] + body[s:e] + mark[1])
+        pos = e
+    out.append(body[pos:end])
+    return ("…" if start else "") + "".join(out) + ("…" if end < len(body) else "")
