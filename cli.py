@@ -479,6 +479,11 @@ def print_runs(obj: Context, run_ids: list[int], fmt: str = "table") -> None:
 @click.option(
     "--trigger", default="cli", hidden=True, help="What started the crawl (recorded in crawl_runs)."
 )
+@click.option(
+    "--distributed",
+    is_flag=True,
+    help="Only queue the sources' discovery requests in Redis (REDIS_URL) for `newsmon worker`s.",
+)
 @click.pass_obj
 @_wrap_errors
 def crawl(
@@ -492,6 +497,7 @@ def crawl(
     fmt: str,
     strict: bool,
     trigger: str,
+    distributed: bool,
 ) -> None:
     """Crawl sources now: `newsmon crawl ID...` or `newsmon crawl --all`."""
     if crawl_all == bool(source_ids):
@@ -500,6 +506,13 @@ def crawl(
     ids = [s.id for s in obj.registry.enabled()] if crawl_all else list(source_ids)
     if not ids:
         raise UsageError(f"no enabled source in {obj.registry.path}")
+    if distributed:
+        if since or max_pages or max_articles or strict:
+            raise UsageError(
+                "--since, --max-pages, --max-articles and --strict apply to local crawls, not --distributed"
+            )
+        enqueue_crawls(obj, ids, overrides, fmt)
+        return
     run_ids = run_crawls(
         obj,
         ids,
@@ -512,6 +525,83 @@ def crawl(
     print_runs(obj, run_ids, fmt)
     if strict:
         _exit_if_failed(obj, run_ids)
+
+
+# --- distributed crawling (crawl/distributed.py) -----------------------------------------
+
+
+def _redis(settings: Any) -> Any:
+    from crawl.distributed import RedisUnavailable, connect
+
+    try:
+        return connect(settings.get("REDIS_URL"))
+    except RedisUnavailable as exc:
+        raise UsageError(str(exc)) from None
+
+
+def enqueue_crawls(obj: Context, source_ids: list[str], overrides: Iterable[str], fmt: str) -> None:
+    """`crawl --distributed`: queue each source's discovery requests; workers do the rest."""
+    from crawl.distributed import enqueue
+    from spiders.news import NewsSpider
+
+    settings = scrapy_settings(obj, overrides)
+    server = _redis(settings)
+    results = []
+    for sid in source_ids:
+        source = obj.registry.get(sid)
+        spider = NewsSpider(source=sid)
+        spider.source = source
+        spider.allowed_domains = list(source.allowed_domains)
+        requests = [] if source.request.unsupported else spider.start_requests_list()
+        results.append(enqueue(server, settings, spider, requests))
+    if fmt == "json":
+        out.print_json(json.dumps([r.__dict__ for r in results], ensure_ascii=False))
+        return
+    for r in results:
+        out.print(f"{r.source}: skipped, {r.skipped}" if r.skipped else f"{r.source}: {r.requests} queued")
+
+
+@main.command()
+@click.argument("source_ids", nargs=-1, metavar="[ID]...")
+@click.option(
+    "--idle-exit",
+    type=click.FloatRange(0, min_open=True),
+    metavar="SECONDS",
+    help="Exit after this long with nothing to do (default: run until SIGTERM).",
+)
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+@_wrap_errors
+def worker(
+    obj: Context, source_ids: tuple[str, ...], idle_exit: float | None, overrides: tuple[str, ...], fmt: str
+) -> None:
+    """Fetch queued requests from Redis (REDIS_URL) for every enabled source, or the IDs given,
+    and store what comes back; several workers on several machines share one crawl."""
+    import socket
+
+    from scrapy.crawler import CrawlerProcess
+
+    from crawl.distributed import run_worker, worker_settings
+    from scheduler import pid_alive
+    from spiders.worker import WorkerSpider
+
+    registry = obj.registry
+    ids = list(source_ids) or [s.id for s in registry.enabled()]
+    for sid in ids:
+        registry.get(sid)  # unknown ids fail before anything starts
+    if not ids:
+        raise UsageError(f"no enabled source in {registry.path}")
+    obj.alerts  # noqa: B018 - a bad alerts config fails before anything starts
+    settings = worker_settings(scrapy_settings(obj, overrides, STATS_DUMP=False))
+    _redis(settings)
+    with session_scope(obj.sessions) as session:
+        repo.mark_stale_runs(session, socket.gethostname(), pid_alive)
+    logging.root.handlers.clear()  # Scrapy installs its own handler; avoid every line twice
+    process = CrawlerProcess(settings, install_root_handler=True)
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_OneLineRobotsErrors())
+    run_ids = run_worker(process, WorkerSpider, ids, idle_exit)
+    print_runs(obj, run_ids, fmt)
 
 
 def _exit_if_failed(obj: Context, run_ids: list[int]) -> None:
@@ -1497,6 +1587,57 @@ def schedule(obj: Context, max_concurrent: int, timeout: int, list_only: bool) -
         return
     logging.getLogger().setLevel(logging.INFO)
     sched.run(registry, obj.database_url, obj.sources_path, max_concurrent, timeout, on_ready=show)
+
+
+# --- web UI ------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0: any free port)."
+)
+@click.pass_obj
+@_wrap_errors
+def serve(obj: Context, host: str, port: int) -> None:
+    """Serve the web UI and the JSON API (read-only) until Ctrl-C.
+
+    Login: NEWSMON_WEB_TOKEN and/or NEWSMON_WEB_USER + NEWSMON_WEB_PASSWORD."""
+    import socket
+
+    import uvicorn
+
+    from web.app import create_app
+    from web.auth import MaskTokenFilter
+
+    obj.sessions  # noqa: B018 - migrate the schema first, as every command does
+    user, password = config.NEWSMON_WEB_USER, config.NEWSMON_WEB_PASSWORD
+    try:
+        app = create_app(
+            obj.database_url,
+            token=config.NEWSMON_WEB_TOKEN,
+            basic_auth=(user or "", password or "") if user or password else None,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port or --host"
+        ) from None
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{sock.getsockname()[1]}/"
+    if host not in ("127.0.0.1", "localhost", "::1") and not (config.NEWSMON_WEB_TOKEN or user):
+        err.print("warning: listening beyond this machine without a login; set NEWSMON_WEB_TOKEN")
+    click.echo(f"newsmon web UI on {url} (API schema: {url}api/openapi.json); Ctrl-C to stop")
+    sys.stdout.flush()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="info", server_header=False, proxy_headers=False))
+    logging.getLogger("uvicorn.access").addFilter(MaskTokenFilter())  # ?token= never reaches the log
+    server.run(sockets=[sock])
 
 
 # --- database ----------------------------------------------------------------------

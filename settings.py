@@ -9,6 +9,9 @@ Environment variables:
   NEWSMON_ALERTS        alert rules and channels (default: ``alerts.yaml`` beside this file)
   NEWSMON_ALERT_URLS    alert channel URLs (apprise), comma or space separated, added to the file's
   NEWSMON_OPERATOR_URLS source-health channel URLs for the operator, added to the file's
+  NEWSMON_WEB_TOKEN     token required by `newsmon serve` (Bearer header, or ?token= once)
+  NEWSMON_WEB_USER, NEWSMON_WEB_PASSWORD  HTTP basic auth for `newsmon serve`
+  REDIS_URL             shared Redis for distributed crawls (newsmon worker, crawl --distributed)
 """
 
 from __future__ import annotations
@@ -28,11 +31,24 @@ NEWSMON_CONTACT_URL = os.environ.get("NEWSMON_CONTACT_URL") or "https://github.c
 NEWSMON_ALERTS = os.environ.get("NEWSMON_ALERTS") or str(PROJECT_DIR / "alerts.yaml")
 NEWSMON_ALERT_URLS = os.environ.get("NEWSMON_ALERT_URLS", "")
 NEWSMON_OPERATOR_URLS = os.environ.get("NEWSMON_OPERATOR_URLS", "")
+# `newsmon serve`: a token (Bearer, or ?token= once) and/or HTTP basic auth; unset: no login.
+NEWSMON_WEB_TOKEN = os.environ.get("NEWSMON_WEB_TOKEN") or None
+NEWSMON_WEB_USER = os.environ.get("NEWSMON_WEB_USER") or None
+NEWSMON_WEB_PASSWORD = os.environ.get("NEWSMON_WEB_PASSWORD") or None
 NEWSMON_ALERTS_DELIVER = True  # send pending alerts when a crawl ends (False: leave them to `alerts send`)
 NEWSMON_TRIGGER = "cli"
 NEWSMON_RETRY_AFTER_MAX = 600  # seconds; longer Retry-After waits give up until the next crawl
 NEWSMON_RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry; doubles each attempt
 NEWSMON_RETRY_BACKOFF_MAX = 120.0
+
+# --- distributed crawling (crawl/distributed.py; scrapy-redis setting names) ----------
+# With REDIS_URL, `newsmon worker` processes share one request queue and one duplicate
+# filter per source; `newsmon crawl --distributed` and the scheduler enqueue crawls there.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+SCHEDULER_QUEUE_KEY = "newsmon:%(source)s:requests"
+SCHEDULER_DUPEFILTER_KEY = "newsmon:%(source)s:dupefilter"
+SCHEDULER_PERSIST = True  # a stopping worker leaves the queue to the others
+NEWSMON_WORKER_TICK = 1.0  # seconds between a worker's looks at the queue when idle
 
 # --- Scrapy -------------------------------------------------------------------
 BOT_NAME = "newsmon"
