@@ -1,0 +1,1 @@
+"""The analysts' web UI and JSON API (FastAPI, server-rendered, read-only)."""
