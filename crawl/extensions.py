@@ -11,6 +11,8 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.spiders import Spider
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from crawl.context import CrawlContext, get_context
 from pipeline.alerts import deliver_pending
@@ -21,6 +23,31 @@ logger = logging.getLogger(__name__)
 
 # Scrapy finish reasons that mean the crawl did not run to its natural end.
 _INTERRUPTED = {"shutdown", "cancelled"}
+# Error kinds that may clear by the next crawl; a 404, an extraction failure or a robots
+# rule will not, so they never make the next crawl page deeper.
+_TRANSIENT = {"timeout", "truncated", "connection_lost", "connection", "connection_refused", "dns"}
+_TRANSIENT |= {"redirect_loop", "error", "http_408", "http_429"}
+
+
+def previous_run_incomplete(session: Session, source_id: str) -> bool:
+    """Whether the source's last ended crawl may have missed articles (died, failed, or hit
+    a transient error). Then listings must page to their cap: an article whose fetch failed
+    sits on a page that the "nothing new" stop would otherwise never reach again."""
+    from storage.models import CrawlRun
+
+    last = session.scalars(
+        select(CrawlRun)
+        .where(CrawlRun.source_id == source_id, CrawlRun.status != "running")
+        .order_by(CrawlRun.id.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return False
+    if last.status != "finished":
+        return True
+    return any(
+        kind in _TRANSIENT or kind.startswith("http_5") for kind, n in (last.error_counts or {}).items() if n
+    )
 
 
 def _jsonable(value: Any) -> Any:
@@ -55,6 +82,7 @@ class CrawlRunRecorder:
     def spider_opened(self, spider: Spider) -> None:
         source = getattr(spider, "source", None)
         with session_scope(self.context.sessions) as session:
+            resume = previous_run_incomplete(session, getattr(spider, "source_id", spider.name))
             if source is not None:
                 repo.upsert_source(
                     session,
@@ -77,6 +105,9 @@ class CrawlRunRecorder:
         spider.crawl_run_id = self.run_id
         spider.known_filter = self.context.known
         spider.error_sink = self.record_error
+        spider.resume_listings = resume
+        if resume:
+            logger.info("%s: the last crawl was incomplete; listings page to their cap", spider.name)
         logger.info("crawl run %s started for %s", self.run_id, getattr(spider, "source_id", spider.name))
 
     def record_error(self, url: str, kind: str, status: int | None, message: str) -> None:

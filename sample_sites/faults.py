@@ -18,18 +18,29 @@ reset                                                      TCP reset, no respons
 malformed          at=0.5                                  HTML cut inside a tag at that share
 huge               size=5000000                            valid page padded to ``size`` bytes
 slow               delay=5 (capped at 300)                 normal answer after ``delay`` s
-dark                                                       reset for every request (use "*")
+dark               after=0                                 after ``after`` normal answers, a
+                                                           reset for every request (use "*"):
+                                                           a domain going dark mid-crawl
 pagination_trap                                            listings always offer a next page
+calendar_trap                                              HTML pages link to the previous and
+                                                           next day's archive (``?ngay=``),
+                                                           forever: each day repeats the page
 robots             disallow="/"                            robots.txt disallowing that path
 =================  ======================================  ===================================
+
+A burst of server errors is ``status`` with ``times=N`` on ``"*"``: the next N requests
+of the site fail, then it recovers.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sample_sites.render.common import Response
 
@@ -45,8 +56,9 @@ FAULTS: dict[str, dict[str, Any]] = {
     "malformed": {"at": 0.5},
     "huge": {"size": 5_000_000},
     "slow": {"delay": 5.0},
-    "dark": {},
+    "dark": {"after": 0},
     "pagination_trap": {},
+    "calendar_trap": {},
     "robots": {"disallow": "/"},
 }
 _TYPES: dict[str, type] = {
@@ -58,8 +70,10 @@ _TYPES: dict[str, type] = {
     "size": int,
     "declared": str,
     "disallow": str,
+    "after": int,
 }
 LOOP_PARAM = "_loop"
+CALENDAR_PARAM = "ngay"  # the day an archive page shows, under the calendar_trap fault
 _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 
 
@@ -68,6 +82,7 @@ class Fault:
     name: str
     params: dict[str, Any] = field(default_factory=dict)
     remaining: int | None = None  # None: until cleared
+    served: int = 0  # normal answers given so far (dark with after=N)
 
     def describe(self) -> dict[str, Any]:
         return {"fault": self.name, "params": self.params, "remaining": self.remaining}
@@ -94,6 +109,8 @@ def make_fault(name: str, params: dict[str, Any] | None = None) -> Fault:
         raise ValueError(f"fault 'status': code={values['code']} must be between 400 and 599")
     if name == "legacy_charset" and values["declared"].lower() not in ("utf-8", "windows-1258"):
         raise ValueError("fault 'legacy_charset': declared must be 'utf-8' (a lie) or 'windows-1258'")
+    if name == "dark" and values["after"] < 0:
+        raise ValueError("fault 'dark': after must be 0 or more (normal answers before going dark)")
     if name == "malformed" and not 0 < values["at"] < 1:
         raise ValueError("fault 'malformed': at must be between 0 and 1")
     for key in ("seconds", "delay"):
@@ -106,9 +123,11 @@ def make_fault(name: str, params: dict[str, Any] | None = None) -> Fault:
 
 
 def strip_loop_param(target: str) -> str:
-    """The target without the query parameter that redirect_loop adds, to match the fault."""
+    """The target without the query parameters that redirect_loop and calendar_trap add, to
+    match the fault."""
     path, _, query = target.partition("?")
-    kept = [p for p in query.split("&") if p and not p.startswith(LOOP_PARAM + "=")]
+    added = (LOOP_PARAM + "=", CALENDAR_PARAM + "=")
+    kept = [p for p in query.split("&") if p and not p.startswith(added)]
     return path + ("?" + "&".join(kept) if kept else "")
 
 
@@ -146,10 +165,12 @@ def _content_type(resp: Response, charset: str) -> str:
     return resp.content_type.split(";")[0].strip() + f"; charset={charset}"
 
 
-def apply(fault: Fault, resp: Response) -> Response:
+def apply(fault: Fault, resp: Response, target: str = "/") -> Response:
     """Transform a rendered response for the faults that alter the body."""
     if not _is_text(resp):
         return resp
+    if fault.name == "calendar_trap":
+        return Response(resp.status, _add_calendar(resp, target), resp.content_type, resp.headers)
     if fault.name == "wrong_charset":
         declared = fault.params["declared"]
         body = _redeclare(resp.body.decode("utf-8"), declared).encode("utf-8")
@@ -184,3 +205,34 @@ def _pad(body: bytes, size: int) -> bytes:
     cut = body.rfind(b"</body>")
     cut = len(body) if cut < 0 else cut
     return body[:cut] + padding + body[cut:]
+
+
+def _add_calendar(resp: Response, target: str) -> bytes:
+    """An archive calendar before ``</body>``: links to the day before and after this page's
+    day (today without ``?ngay=``). The day pages exist forever, so only a crawler's page
+    cap or "nothing new" stop ends the walk."""
+    if "html" not in resp.content_type or b"</body>" not in resp.body:
+        return resp.body
+    url = urlsplit(target)
+    query = [(k, v) for k, v in parse_qsl(url.query, keep_blank_values=True) if k != CALENDAR_PARAM]
+    given = dict(parse_qsl(url.query)).get(CALENDAR_PARAM, "")
+    try:
+        day = date.fromisoformat(given)
+    except ValueError:
+        day = date.today()
+
+    def link(other: date, label: str) -> str:
+        href = url.path + "?" + urlencode([*query, (CALENDAR_PARAM, other.isoformat())])
+        return f'<a href="{html.escape(href)}">{label}</a>'
+
+    block = (
+        f'<div class="archive-calendar"><span>Lưu trữ {day:%d/%m/%Y}</span> '
+        f"{link(day - timedelta(days=1), 'Tin cũ hơn')} {link(day + timedelta(days=1), 'Ngày sau')}</div>"
+    )
+    cut = resp.body.rfind(b"</body>")
+    return resp.body[:cut] + block.encode(_charset(resp)) + resp.body[cut:]
+
+
+def _charset(resp: Response) -> str:
+    match = re.search(r"charset=([\w-]+)", resp.content_type)
+    return match.group(1) if match else "utf-8"

@@ -162,6 +162,9 @@ class SampleSites:
             if key is None:
                 return None
             fault = self._faults[key]
+            if fault.name == "dark" and fault.served < fault.params["after"]:
+                fault.served += 1  # still up: the domain goes dark later in the crawl
+                return None
             if fault.remaining is not None:
                 fault.remaining -= 1
                 if fault.remaining <= 0:
@@ -352,7 +355,7 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:
             logger.exception("sample site %s failed to render %s", site, target)
             resp = html_page("<html><body><h1>500 Internal Server Error</h1></body></html>", 500)
-        return faults.apply(fault, resp) if fault is not None else resp
+        return faults.apply(fault, resp, target) if fault is not None else resp
 
     def _control(self, target: str, body: bytes) -> None:
         owner, site = self.server.owner, self.server.site

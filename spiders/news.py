@@ -86,6 +86,9 @@ class NewsSpider(scrapy.Spider):
         self._scheduled: set[str] = set()
         self._listing_pages_seen: set[str] = set()
         self.articles_requested = 0
+        # Set by the crawl-run extension when the last crawl failed or was cut short: then a
+        # listing page that brings nothing new does not end the listing (the cap still does).
+        self.resume_listings = False
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -223,7 +226,7 @@ class NewsSpider(scrapy.Spider):
         if not links:
             self.report_error(response.url, "no_links", response.status, "listing page has no article links")
             return
-        if not new_links:
+        if not new_links and not self.resume_listings:
             logger.info(
                 "%s: listing page %d brought nothing new; stopping this listing", self.source_id, page
             )
