@@ -1,0 +1,76 @@
+"""One database for the web tests, filled by the real pipeline: `newsmon demo` (the sample
+sites crawled over 127.0.0.1: sources, runs, dated articles, events), then `newsmon ingest` of
+the seed pages and a republished copy (training events, a duplicate pair), then hostile
+content for the XSS tests (through the pipeline where it can go, else the repository)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pipeline.text import search_document
+from storage import repository as repo
+from storage.db import make_engine, session_factory, session_scope
+from storage.models import Alert
+from tests.conftest import PROJECT
+from tests.test_seed_events import SEEDS, republished_copy_of_001
+from web.app import create_app
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+SVG = '"><svg onload=alert(1)>'
+JS_URL = "javascript:alert(1)"
+HOSTILE_TITLE = f"Tập huấn nhân quyền {SCRIPT} {IMG} {SVG}"
+
+
+def newsmon(db: str, *args: str, timeout: int = 240) -> str:
+    result = subprocess.run([sys.executable, "-m", "cli", "--database", db, *args], capture_output=True,
+                            text=True, cwd=PROJECT, timeout=timeout)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def hostile_page(tmp: Path) -> Path:
+    """Seed 003 (a training on human rights in Thanh Hóa) with hostile markup in its title and body."""
+    lines = SEEDS[3].read_text(encoding="utf-8").splitlines()
+    title_at = next(i for i, line in enumerate(lines) if line.startswith("Tập huấn công tác"))
+    lines[title_at] = HOSTILE_TITLE
+    lines.insert(title_at + 2, f"Đoạn thử {SCRIPT} và {IMG} cùng {SVG} và {JS_URL} hết.")
+    path = tmp / "hostile.txt"
+    path.write_text("\n".join(lines[title_at:]), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def web_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    tmp = tmp_path_factory.mktemp("web")
+    url = f"sqlite:///{tmp / 'web.db'}"
+    newsmon(url, "demo")
+    newsmon(url, "ingest", *map(str, SEEDS), str(republished_copy_of_001(tmp)), str(hostile_page(tmp)),
+            "--no-deliver")  # fmt: skip
+    sessions = session_factory(make_engine(url))
+    with session_scope(sessions) as s:
+        repo.upsert_source(s, id="xss-source", name=f"Nguồn {SCRIPT}", kind="portal", province="Hòa Bình",
+                           province_2025="Phú Thọ", homepage=JS_URL)  # fmt: skip
+        text = f"Bài có đường dẫn lạ. {SCRIPT} {IMG}"
+        repo.upsert_article(
+            s, "javascript-article", url=JS_URL, source_id="xss-source", title=f"Link {SVG}", text=text,
+            content_hash="xss", language="vi", search_text=search_document(f"Link {SVG}", text),
+            published_at=datetime(2025, 2, 3, 4, 5, tzinfo=UTC),
+        )  # fmt: skip
+        s.add(Alert(key="health:xss-source:silent:1", channel="c1", channel_display=f"json://{SVG}", kind="health",
+                    source_id="xss-source", status="failed", attempts=5, last_error=f"boom {SCRIPT}",
+                    payload={"title": f"Silent {IMG}"}))  # fmt: skip
+        s.add(Alert(key="event:1", channel="c1", channel_display="json://hooks.example.org/x", kind="new_event",
+                    event_id=1, status="sent", attempts=1, sent_at=datetime.now(UTC)))  # fmt: skip
+    return url
+
+
+@pytest.fixture(scope="session")
+def client(web_db: str) -> TestClient:
+    return TestClient(create_app(web_db))
