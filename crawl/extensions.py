@@ -29,6 +29,24 @@ _TRANSIENT = {"timeout", "truncated", "connection_lost", "connection", "connecti
 _TRANSIENT |= {"redirect_loop", "error", "http_408", "http_429"}
 
 
+def orphaned_pending_pages(session: Session, source_id: str) -> list[int]:
+    """Raw pages of the source stored by a crawl that ended (killed, typically) before it
+    processed them: stored, so never fetched again, but without their article yet."""
+    from storage.models import CrawlRun, Page
+
+    live = select(CrawlRun.id).where(CrawlRun.status == "running")
+    return list(
+        session.scalars(
+            select(Page.id).where(
+                Page.source_id == source_id,
+                Page.process_status == "pending",
+                Page.crawl_run_id.is_not(None),
+                Page.crawl_run_id.not_in(live),
+            )
+        )
+    )
+
+
 def previous_run_incomplete(session: Session, source_id: str) -> bool:
     """Whether the source's last ended crawl may have missed articles (died, failed, or hit
     a transient error). Then listings must page to their cap: an article whose fetch failed
@@ -81,8 +99,10 @@ class CrawlRunRecorder:
 
     def spider_opened(self, spider: Spider) -> None:
         source = getattr(spider, "source", None)
+        source_id = getattr(spider, "source_id", spider.name)
         with session_scope(self.context.sessions) as session:
-            resume = previous_run_incomplete(session, getattr(spider, "source_id", spider.name))
+            resume = previous_run_incomplete(session, source_id)
+            orphans = orphaned_pending_pages(session, source_id)
             if source is not None:
                 repo.upsert_source(
                     session,
@@ -106,9 +126,20 @@ class CrawlRunRecorder:
         spider.known_filter = self.context.known
         spider.error_sink = self.record_error
         spider.resume_listings = resume
+        self.process_orphans(orphans)
         if resume:
             logger.info("%s: the last crawl was incomplete; listings page to their cap", spider.name)
         logger.info("crawl run %s started for %s", self.run_id, getattr(spider, "source_id", spider.name))
+
+    def process_orphans(self, page_ids: list[int]) -> None:
+        """Process the pages a dead crawl stored but never processed (a few: the ones in flight)."""
+        for page_id in page_ids:
+            outcome = self.context.store.process_stored(page_id)
+            self.crawler.stats.inc_value("newsmon/pages_recovered")
+            if outcome.status in ("new", "updated"):
+                self.crawler.stats.inc_value(f"newsmon/articles_{outcome.status}")
+        if page_ids:
+            logger.info("processed %d page(s) left pending by an interrupted crawl", len(page_ids))
 
     def record_error(self, url: str, kind: str, status: int | None, message: str) -> None:
         self.crawler.stats.inc_value(f"newsmon/errors/{kind}")
