@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pipeline.search as searching
 from pipeline.text import search_document
-from storage.db import make_engine, session_factory, upgrade
+from storage.db import make_engine, register_sqlite_functions, session_factory, upgrade
 
 _WORDS = (
     "của và các có được cho trong với là những người này đã để không một tại về từ khi năm theo "
@@ -65,6 +65,7 @@ def build(path: Path, size: int, seed: int = 5) -> float:
     weights = [1 / (i + 1) for i in range(len(SYLLABLES))]
     start = time.perf_counter()
     conn = sqlite3.connect(path)
+    register_sqlite_functions(conn)  # the search index's triggers call them
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")
     (existing,) = conn.execute("SELECT count(*) FROM articles").fetchone()
@@ -76,10 +77,11 @@ def build(path: Path, size: int, seed: int = 5) -> float:
             words.insert(rng.randrange(100), rng.choice(PLANTED))
         title = " ".join(rng.choices(SYLLABLES, weights, k=10)).capitalize()
         text = " ".join(words).capitalize() + "."
-        published = now - timedelta(minutes=37 * i)
+        published = now - timedelta(minutes=3 * i)  # a million articles: back to 2019
         url = f"https://bench.example/{i}"
+        copy_of = i if i % 20 == 19 else None  # one article in 20 is a copy of the one before (id i)
         batch.append((url, url, f"s{i % 40}", title, text, published, "vi", f"h{i}", 120, now, now, "[]", "{}",
-                      "{}", search_document(title, None, text)))  # fmt: skip
+                      "{}", search_document(title, None, text), copy_of))  # fmt: skip
         if len(batch) == 5000:
             _insert(conn, batch)
             batch.clear()
@@ -95,8 +97,8 @@ def build(path: Path, size: int, seed: int = 5) -> float:
 def _insert(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
     conn.executemany(
         "INSERT INTO articles (canonical_url, url, source_id, title, text, published_at, language, content_hash, "
-        "word_count, created_at, updated_at, topics, classification, fields, search_text) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "word_count, created_at, updated_at, topics, classification, fields, search_text, duplicate_of) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(*r[:5], r[5].isoformat(sep=" "), *r[6:9], r[9].isoformat(sep=" "), r[10].isoformat(sep=" "), *r[11:])
          for r in rows],
     )  # fmt: skip

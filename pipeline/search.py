@@ -16,9 +16,10 @@ unbalanced parentheses or SQL give results or an empty page, never a syntax erro
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from pipeline.text import fold, fold_words, nfc, search_document
+from storage.db import tag_token
 from storage.models import Article, Event, Source
 
 MAX_TERMS = 32  # terms beyond this are ignored (a pasted 10 kB query stays fast)
@@ -159,20 +161,37 @@ def _positive_terms(node: Node | None) -> list[Term]:
     return []
 
 
-def to_fts(node: Node | None, column: str = "search_text") -> str | None:
+def _fts_term(term: Term) -> str:
+    """One term in FTS5 syntax. A phrase is looked up by its word pairs (column ``pairs``, see
+    migration 0005), which the index finds without reading word positions: exact for two words;
+    a longer phrase is then checked word by word on the few articles that have all its pairs
+    (``"thong tin thong tin"`` has the pairs of ``"thong tin thong tin thong tin"``)."""
+    if len(term.words) == 1:
+        return f'search_text : "{term.words[0]}"' + ("*" if term.prefix else "")
+    pairs = [f'"{a}_{b}"' for a, b in itertools.pairwise(term.words)]
+    star = "*" if term.prefix else ""
+    if term.prefix:
+        pairs[-1] += "*"
+    lookup = f"pairs : ({' '.join(pairs)})"
+    if len(term.words) == 2:
+        return lookup
+    return f'{lookup} AND search_text : "{" ".join(term.words)}"{star}'
+
+
+def to_fts(node: Node | None) -> str | None:
     """FTS5 syntax for ``node``; every term quoted, so the result is always valid. None when the
     query cannot match anything by itself (only negative terms)."""
     if node is None:
         return None
     if isinstance(node, Term):
-        return f'{column} : "{" ".join(node.words)}"' + ("*" if node.prefix else "")
+        return _fts_term(node)
     if isinstance(node, Not):
         return None
     if isinstance(node, Or):
-        parts = [p for p in (to_fts(i, column) for i in node.items) if p]
+        parts = [p for p in (to_fts(i) for i in node.items) if p]
         return " OR ".join(f"({p})" for p in parts) if parts else None
-    positives = [p for p in (to_fts(i, column) for i in node.items if not isinstance(i, Not)) if p]
-    negatives = [p for p in (to_fts(i.item, column) for i in node.items if isinstance(i, Not)) if p]
+    positives = [p for p in (to_fts(i) for i in node.items if not isinstance(i, Not)) if p]
+    negatives = [p for p in (to_fts(i.item) for i in node.items if isinstance(i, Not)) if p]
     if not positives:
         return None
     expr = " AND ".join(f"({p})" for p in positives)
@@ -284,6 +303,19 @@ class Hit:
 class SearchPage:
     hits: list[Hit] = field(default_factory=list)
     total: int = 0
+    # When more than RANK_WINDOW articles match, the most recently stored RANK_WINDOW of them are
+    # ranked first (then the older ones): the window's size, else None.
+    ranked_window: int | None = None
+    total_at_least: bool = False  # more than COUNT_CAP matched: ``total`` is COUNT_CAP ("10,000+")
+
+
+# Ranking every match of a common word by bm25 costs time in proportion to the matches (0.6 s for
+# 400 thousand). Monitoring wants recent reports first anyway: past this many matches, the most
+# recently stored this many are ranked and shown first; older matches follow, ranked too.
+RANK_WINDOW = 2000
+# Counting stops here: "10,000+ matches" says as much to a reader as the exact figure, and counting
+# every match of a common word over a million articles is most of a search's time.
+COUNT_CAP = 10_000
 
 
 _FTS = sa.literal_column("articles_fts")
@@ -302,27 +334,42 @@ def uses_fts(session: Session) -> bool:
     )
 
 
+def _fts_query(node: Node | None, filters: Filters) -> tuple[str, Filters] | None:
+    """The FTS5 query for ``node`` with the filters the index holds as tokens (source, language,
+    event type, copies; migration 0005) folded in, and the filters left to check on the rows."""
+    fts = to_fts(node)
+    if fts is None:
+        return None
+    tags = [
+        tag_token(kind, value)
+        for kind, value in (("s", filters.source_id), ("l", filters.language), ("t", filters.event_type))
+        if value
+    ]
+    expr = " AND ".join([f"({fts})", *(f'(tags : "{t}")' for t in tags)])
+    if not filters.with_duplicates:
+        expr = f'({expr}) NOT (tags : "dup")'
+    rest = replace(filters, source_id=None, language=None, event_type=None, with_duplicates=True)
+    return expr, rest
+
+
 def _matching(session: Session, node: Node | None, filters: Filters) -> tuple[sa.Select[Any], Any] | None:
     """A select of the ids (column ``id``) of articles matching ``node`` and ``filters``, with its
     ordering, or None if nothing can match."""
     if uses_fts(session):
-        fts = to_fts(node)
-        if fts is None:
+        query = _fts_query(node, filters)
+        if query is None:
             return None
-        rank = sa.func.bm25(_FTS, 0.0, 0.0, 0.0, 1.0)
-        if filters == Filters(with_duplicates=filters.with_duplicates):
-            # No filter but the folding of copies (the usual search): stay in the FTS table and leave
-            # out the few copies through the duplicate_of index, instead of reading every matching row.
+        fts, rest = query
+        rank = sa.func.bm25(_FTS, 1.0, 1.0, 0.0)  # tags say nothing of relevance
+        if rest == Filters(with_duplicates=True):
+            # Everything is in the index (the usual search): no row of ``articles`` is read.
             stmt = sa.select(_fts_table.c.rowid.label("id"), rank.label("rank")).where(_FTS.op("MATCH")(fts))
-            if not filters.with_duplicates:
-                copies = sa.select(Article.id).where(Article.duplicate_of.is_not(None))
-                stmt = stmt.where(_fts_table.c.rowid.not_in(copies))
             return stmt, rank
         stmt = (
             sa.select(Article.id, rank.label("rank"))
             .select_from(Article)
             .join(_fts_table, _fts_table.c.rowid == Article.id)
-            .where(_FTS.op("MATCH")(fts), *article_conditions(filters))
+            .where(_FTS.op("MATCH")(fts), *article_conditions(rest))
         )
         return stmt, rank
     like = to_like(node)
@@ -346,12 +393,27 @@ def search(
         return SearchPage()
     stmt, order = matching
     ids = stmt.with_only_columns(stmt.selected_columns[0])  # counting needs no rank
-    total = session.scalar(sa.select(sa.func.count()).select_from(ids.subquery())) or 0
+    total = session.scalar(sa.select(sa.func.count()).select_from(ids.limit(COUNT_CAP + 1).subquery())) or 0
     if not total:
         return SearchPage(total=0)
-    rows = session.execute(
-        stmt.order_by(order, sa.literal_column("id").desc()).limit(limit).offset(offset)
-    ).all()
+    at_least = total > COUNT_CAP
+    total = min(total, COUNT_CAP)
+    tiebreak = sa.literal_column("id").desc()
+    window = None
+    if total > RANK_WINDOW and uses_fts(session):
+        # The RANK_WINDOW-th newest match (FTS5 walks its doclists backwards by rowid: cheap).
+        cut = session.scalar(
+            ids.order_by(None).order_by(_fts_table.c.rowid.desc()).limit(1).offset(RANK_WINDOW - 1)
+        )
+        if cut is not None:
+            window = RANK_WINDOW
+            recent = _fts_table.c.rowid >= cut
+            if offset + limit <= RANK_WINDOW:
+                stmt = stmt.where(recent)  # only the window is ranked: the usual first pages
+            else:
+                order = sa.case((recent, 0), else_=1), order  # type: ignore[assignment]
+    orders = order if isinstance(order, tuple) else (order,)
+    rows = session.execute(stmt.order_by(*orders, tiebreak).limit(limit).offset(offset)).all()
     articles = {
         a.id: a for a in session.scalars(sa.select(Article).where(Article.id.in_([r.id for r in rows])))
     }
@@ -373,7 +435,7 @@ def search(
                 r.rank,
             )
         )
-    return SearchPage(hits, total)
+    return SearchPage(hits, total, window, at_least)
 
 
 def iter_articles(
@@ -434,7 +496,15 @@ def reindex(session: Session, batch: int = 1000) -> int:
         )
         last, count = rows[-1].id, count + len(rows)
     if uses_fts(session):
-        session.execute(sa.text("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')"))
+        # Contentless index: empty it and fill it again from the stored folded text.
+        session.execute(sa.text("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')"))
+        session.execute(
+            sa.text(
+                "INSERT INTO articles_fts(rowid, search_text, pairs, tags) SELECT id, search_text, "
+                "nm_word_pairs(search_text), nm_search_tags(source_id, language, event_type, duplicate_of) "
+                "FROM articles"
+            )
+        )
     return count
 
 

@@ -7,7 +7,9 @@ query can share the file; PostgreSQL needs nothing special.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -26,7 +28,45 @@ class DatabaseError(RuntimeError):
     """The database cannot be used; the message says what to fix."""
 
 
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def word_pairs(search_text: str | None) -> str:
+    """The consecutive word pairs of a folded search document, as ``a_b`` tokens.
+
+    The SQLite search index (migration 0005) holds them beside the words, so a phrase is found
+    by looking up its pairs, not by reading the positions of every occurrence of its (often
+    very common) words: 20 to 50 times faster for phrases such as ``thong tin doi ngoai``.
+    """
+    if not search_text:
+        return ""
+    words = _WORDS.findall(search_text.lower())  # folded text is words and spaces; older rows may not be
+    return " ".join(f"{a}_{b}" for a, b in itertools.pairwise(words))
+
+
+def tag_token(kind: str, value: str) -> str:
+    """One filter token of the search index: ``s_hoabinh_stttt`` for source ``hoabinh-stttt``."""
+    return kind + "_" + re.sub(r"[^0-9a-z]+", "_", value.lower()).strip("_")
+
+
+def search_tags(source_id: str | None, language: str | None, event_type: str | None, copy_of: Any) -> str:
+    """The filter tokens of an article in the search index: its source, language, event type and
+    whether it is a copy, so that the usual filters narrow the index lookup itself instead of
+    being checked row by row afterwards (a filter on one source of forty over a million articles)."""
+    tags = [tag_token("s", source_id or ""), tag_token("l", language or ""), tag_token("t", event_type or "")]
+    if copy_of is not None:
+        tags.append("dup")
+    return " ".join(tags)
+
+
+def register_sqlite_functions(dbapi_connection: Any) -> None:
+    """SQL functions the schema's triggers call (every connection that writes articles needs them)."""
+    dbapi_connection.create_function("nm_word_pairs", 1, word_pairs, deterministic=True)
+    dbapi_connection.create_function("nm_search_tags", 4, search_tags, deterministic=True)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    register_sqlite_functions(dbapi_connection)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
