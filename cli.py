@@ -546,6 +546,7 @@ def enqueue_crawls(obj: Context, source_ids: list[str], overrides: Iterable[str]
 
     settings = scrapy_settings(obj, overrides)
     server = _redis(settings)
+    obj.sessions  # noqa: B018 - the database must be usable (and migrated) before workers get work
     results = []
     for sid in source_ids:
         source = obj.registry.get(sid)
@@ -1296,7 +1297,8 @@ def search(obj: Context, query: tuple[str, ...], limit: int, offset: int, reinde
         from rich.markup import escape
 
         shown = f"{offset + 1}-{offset + len(rows)} of " if rows else ""
-        table = Table(title=f"{shown}{page.total} article(s)")
+        total = f"{page.total:,}+" if page.total_at_least else f"{page.total:,}"
+        table = Table(title=f"{shown}{total} article(s)")
         for col in ("id", "published", "source", "title / snippet"):
             table.add_column(col, overflow="fold")
         for r in rows:
@@ -1305,6 +1307,8 @@ def search(obj: Context, query: tuple[str, ...], limit: int, offset: int, reinde
             table.add_row(str(r["id"]), published, r["source"] or "-",
                           f"[bold]{escape(r['title'] or '-')}[/]\n{snippet}")  # fmt: skip
         out.print(table)
+        if page.ranked_window and offset < page.ranked_window:
+            err.print(f"many matches: the {page.ranked_window:,} most recently collected are ranked first")
         if offset + len(rows) < page.total:
             err.print(f"more: --offset {offset + len(rows)}")
 
