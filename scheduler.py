@@ -36,7 +36,12 @@ _children_lock = threading.Lock()
 def crawl_job(source_id: str, database_url: str, sources_path: str, timeout: float) -> int:
     """Run one source's crawl in a subprocess; a module-level function so the job store can
     reference it by name. On timeout the crawl is asked to stop (SIGTERM: Scrapy closes the
-    spider, which records the run as interrupted), then killed."""
+    spider, which records the run as interrupted), then killed. With REDIS_URL set the crawl
+    is only queued for `newsmon worker`s (see enqueue_job)."""
+    import settings as config
+
+    if config.REDIS_URL:
+        return enqueue_job(source_id, database_url, sources_path)
     if _running_elsewhere(database_url, source_id):
         logger.warning(
             "crawl of %s skipped: a crawl of it is still running (started outside this job)", source_id
@@ -58,6 +63,23 @@ def crawl_job(source_id: str, database_url: str, sources_path: str, timeout: flo
             _children.discard(proc)
     logger.info("crawl of %s ended with exit status %s", source_id, code)
     return code
+
+
+def enqueue_job(source_id: str, database_url: str, sources_path: str, timeout: float = 300) -> int:
+    """Queue one source's crawl in Redis (``newsmon crawl ID --distributed``) for the workers
+    to fetch; a source whose last crawl is still queued is skipped by the command itself."""
+    cmd = [sys.executable, "-m", "cli", "--database", database_url, "--sources", sources_path,
+           "crawl", source_id, "--distributed"]  # fmt: skip
+    try:
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        logger.error("queueing the crawl of %s took longer than %.0fs", source_id, timeout)
+        return -1
+    if result.returncode == 0:
+        logger.info("crawl of %s: %s", source_id, result.stdout.strip())
+    else:
+        logger.error("crawl of %s not queued: %s", source_id, result.stderr.strip()[-500:])
+    return result.returncode
 
 
 def pid_alive(pid: int) -> bool:
