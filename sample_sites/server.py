@@ -215,6 +215,14 @@ class _SiteServer(ThreadingHTTPServer):
             with self._active_lock:
                 self._active.discard(request)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that resets or drops the connection (a cancelled download) is normal here."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
     def close_connections(self) -> None:
         with self._active_lock:
             active = list(self._active)

@@ -53,6 +53,8 @@ def classify_failure(failure: Failure) -> tuple[str, int | None, str]:
     names = _names(exc)
     if "_DataLoss" in names or "ResponseDataLossError" in names:
         return "truncated", None, message
+    if "DownloadCancelledError" in names and "size" in message.lower():  # DOWNLOAD_MAXSIZE (Scrapy 2.13+)
+        return "too_large", None, message
     for classes, kind in _KINDS:
         if names & set(classes):
             return kind, None, message
