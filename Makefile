@@ -37,3 +37,7 @@ bench: setup ## extraction speed and accuracy benchmark
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+
+.PHONY: faults
+faults: setup ## fault matrix: crawl the sample sites under each fault, then recover; writes docs/faults.md
+	$(BIN)/python bench/fault_report.py --write-docs
