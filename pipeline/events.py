@@ -162,7 +162,7 @@ def _candidate_events(session: Session, article: Article) -> list[Event]:
     province = (article.fields or {}).get("province_2025")
     if province:
         stmt = stmt.where((Event.province_2025.is_(None)) | (Event.province_2025 == province))
-    return list(session.scalars(stmt.limit(200)))
+    return list(session.scalars(stmt.order_by(Event.id).limit(200)))  # ties: the oldest event, on any backend
 
 
 def _reports(session: Session, event_id: int) -> list[Article]:

@@ -372,6 +372,10 @@ def _matching(session: Session, node: Node | None, filters: Filters) -> tuple[sa
             .where(_FTS.op("MATCH")(fts), *article_conditions(rest))
         )
         return stmt, rank
+    if session.get_bind().dialect.name == "postgresql":
+        from pipeline.search_pg import pg_matching  # PostgreSQL full text (GIN index, migration 0006)
+
+        return pg_matching(session, node, filters)
     like = to_like(node)
     if like is None:
         return None

@@ -101,8 +101,8 @@ def _warc(path: Path, records: list[tuple[str, str]]) -> None:
         )
 
 
-def test_ingest_files_dirs_jsonl_warc_then_list_show_reprocess(tmp_path: Path):
-    db = f"sqlite:///{tmp_path / 'i.db'}"
+def test_ingest_files_dirs_jsonl_warc_then_list_show_reprocess(database_url, tmp_path: Path):
+    db = database_url
     saved = tmp_path / "saved"
     saved.mkdir()
     (saved / "one.html").write_text(
@@ -152,14 +152,14 @@ def test_ingest_files_dirs_jsonl_warc_then_list_show_reprocess(tmp_path: Path):
     assert "reprocessed 1 page(s)" in failed_only.stdout
 
 
-def test_processing_failure_keeps_the_raw_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_processing_failure_keeps_the_raw_page(database_url, monkeypatch: pytest.MonkeyPatch):
     import pipeline.store as store_module
     from pipeline.types import Page
     from storage import repository as repo
     from storage.db import make_engine, session_factory, session_scope, upgrade
     from storage.models import Page as PageRow
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'f.db'}")
+    engine = make_engine(database_url)
     upgrade(engine)
     sessions = session_factory(engine)
     store = store_module.ArticleStore(sessions)
@@ -179,8 +179,8 @@ def test_processing_failure_keeps_the_raw_page(tmp_path: Path, monkeypatch: pyte
     assert store.process_stored(outcome.page_id).status == "new"
 
 
-def test_unknown_source_and_bad_database_are_one_line_errors(tmp_path: Path):
-    unknown = run("crawl", "no-such-source", db=f"sqlite:///{tmp_path / 'x.db'}")
+def test_unknown_source_and_bad_database_are_one_line_errors(database_url):
+    unknown = run("crawl", "no-such-source", db=database_url)
     assert unknown.returncode == 2 and "no source with id 'no-such-source'" in unknown.stderr
     bad_db = run("articles", "list", db="nonsense://")
     assert bad_db.returncode == 2 and "DATABASE_URL" in bad_db.stderr

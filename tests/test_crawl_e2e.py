@@ -28,12 +28,13 @@ def article_requests(sites: SampleSites) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def first_crawl(sites, tmp_path_factory):
-    db_url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'crawl.db'}"
+def first_crawl(sites, tmp_path_factory, database_server):
+    db_url = database_server.new("crawl", tmp_path_factory.mktemp("db"))
     sites.clear_faults()
     sites.reset_log()
     summary = crawl(db_url, sites.env())
-    return db_url, summary, len(article_requests(sites))
+    yield db_url, summary, len(article_requests(sites))
+    database_server.drop(db_url)
 
 
 def test_first_crawl_stores_every_sample_article_exactly_once(sites, first_crawl):
@@ -63,8 +64,8 @@ def test_second_crawl_downloads_no_article_again(sites, first_crawl):
     assert sum(r["requests"] for r in summary) < len(catalog())
 
 
-def test_faults_are_counted_and_nothing_is_lost(sites, tmp_path: Path):
-    db_url = f"sqlite:///{tmp_path / 'faults.db'}"
+def test_faults_are_counted_and_nothing_is_lost(database_url, sites):
+    db_url = database_url
     targets = [a for a in catalog() if a["site"] in ("nhandan", "thanhhoa") and a["language"] == "vi"][:6]
     faults = [
         ("status", {"code": 404}),
@@ -100,7 +101,7 @@ def test_faults_are_counted_and_nothing_is_lost(sites, tmp_path: Path):
     assert sum(r["articles_new"] for r in summary) == 5
 
 
-def test_dead_sources_record_one_failure_each_and_exit_cleanly(tmp_path: Path):
+def test_dead_sources_record_one_failure_each_and_exit_cleanly(database_url, tmp_path: Path):
     import socket
 
     with socket.socket() as s:  # a port with nobody listening
@@ -116,7 +117,7 @@ def test_dead_sources_record_one_failure_each_and_exit_cleanly(tmp_path: Path):
         ),
         encoding="utf-8",
     )
-    db_url = f"sqlite:///{tmp_path / 'dead.db'}"
+    db_url = database_url
     summary = crawl(db_url, {}, sources=registry)
     assert [r["source"] for r in summary] == ["dead-0", "dead-1", "dead-2"]
     for run in summary:
@@ -125,8 +126,8 @@ def test_dead_sources_record_one_failure_each_and_exit_cleanly(tmp_path: Path):
     assert len(runs(db_url)) == 3
 
 
-def test_demo_stores_every_sample_article(tmp_path: Path):
-    db_url = f"sqlite:///{tmp_path / 'demo.db'}"
+def test_demo_stores_every_sample_article(database_url):
+    db_url = database_url
     result = newsmon(["demo"], db_url, {})
     assert result.returncode == 0, result.stderr[-3000:]
     n = len(catalog())

@@ -73,8 +73,8 @@ def assert_no_overlap(all_runs: list) -> None:
             )
 
 
-def test_jobs_are_reconciled_with_the_registry(tmp_path: Path):
-    db_url = f"sqlite:///{tmp_path / 'jobs.db'}"
+def test_jobs_are_reconciled_with_the_registry(database_url, tmp_path: Path):
+    db_url = database_url
     from storage.db import make_engine, upgrade
 
     upgrade(make_engine(db_url))
@@ -102,10 +102,10 @@ def test_jobs_are_reconciled_with_the_registry(tmp_path: Path):
         scheduler.shutdown(wait=False)
 
 
-def test_scheduled_crawls_never_overlap_and_survive_kill_9(sites, tmp_path: Path):
+def test_scheduled_crawls_never_overlap_and_survive_kill_9(database_url, sites, tmp_path: Path):
     from storage.db import make_engine, upgrade
 
-    db_url = f"sqlite:///{tmp_path / 'sched.db'}"
+    db_url = database_url
     upgrade(make_engine(db_url))
     registry = fast_registry(tmp_path)
     proc = start_scheduler(db_url, registry, sites.env())
@@ -132,14 +132,14 @@ def test_scheduled_crawls_never_overlap_and_survive_kill_9(sites, tmp_path: Path
     assert sum(r.articles_new for r in final) >= 19  # both sites fully crawled once
 
 
-def test_a_live_crawl_of_the_source_is_not_started_twice(tmp_path: Path):
+def test_a_live_crawl_of_the_source_is_not_started_twice(database_url):
     import socket
 
     from scheduler import crawl_job
     from storage import repository as repo
     from storage.db import make_engine, session_factory, session_scope, upgrade
 
-    db_url = f"sqlite:///{tmp_path / 'guard.db'}"
+    db_url = database_url
     engine = make_engine(db_url)
     upgrade(engine)
     with session_scope(session_factory(engine)) as session:  # a crawl by a live process: this one

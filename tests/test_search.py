@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from pipeline.search import Filters, parse_query, search, to_fts
 from pipeline.text import search_document
 from storage import repository as repo
 from storage.db import make_engine, session_factory, session_scope, upgrade
+from tests.conftest import DatabaseServer
 from tests.test_seed_events import SEEDS, republished_copy_of_001
 
 HOSTILE = ['"', "*", "NEAR(", "') OR 1=1 --", "a:b", "^x", "((((", "))) OR (", "-", "NOT", 'x" OR "y', ":-*^"]
@@ -29,9 +31,9 @@ def cli(db: str, *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+def db(tmp_path_factory: pytest.TempPathFactory, database_server: DatabaseServer) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("search")
-    url = f"sqlite:///{tmp / 'search.db'}"
+    url = database_server.new("search", tmp)
     cli(url, "ingest", *map(str, SEEDS), str(republished_copy_of_001(tmp)), "--no-deliver")
     sessions = session_factory(make_engine(url))
     with session_scope(sessions) as s:  # a source with a province, and both tone-mark styles
@@ -44,7 +46,8 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
                 search_text=search_document(f"Tin {word}", f"Hội nghị về {word} cơ sở tại Hà Giang."),
                 published_at=datetime(2025, 3, n + 1, tzinfo=UTC),
             )  # fmt: skip
-    return url
+    yield url
+    database_server.drop(url)
 
 
 def hits(db: str, *args: str) -> list[dict]:

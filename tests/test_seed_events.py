@@ -27,8 +27,8 @@ def newsmon(*args: str, db: str) -> subprocess.CompletedProcess[str]:
                           cwd=PROJECT, timeout=180)  # fmt: skip
 
 
-def test_five_seeds_and_a_copy_make_five_events_and_one_duplicate(tmp_path: Path):
-    db = f"sqlite:///{tmp_path / 's.db'}"
+def test_five_seeds_and_a_copy_make_five_events_and_one_duplicate(database_url, tmp_path: Path):
+    db = database_url
     copy = republished_copy_of_001(tmp_path)
     result = newsmon("ingest", *map(str, SEEDS), str(copy), db=db)
     assert result.returncode == 0, result.stderr

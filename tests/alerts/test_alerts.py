@@ -27,8 +27,8 @@ SECRET = "s3cr3t-T0ken-4242"
 
 
 @pytest.fixture
-def sessions(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'alerts.db'}")
+def sessions(database_url):
+    engine = make_engine(database_url)
     upgrade(engine)
     return session_factory(engine)
 
@@ -64,10 +64,10 @@ def test_a_bad_config_is_one_line_naming_file_and_field(tmp_path, text, expected
     assert "\n" not in message and message.startswith(str(path)) and expected in message, message
 
 
-def test_bad_config_in_the_cli_is_one_line_exit_2(tmp_path):
+def test_bad_config_in_the_cli_is_one_line_exit_2(database_url, tmp_path):
     path = tmp_path / "alerts.yaml"
     path.write_text("channels: 5\n", encoding="utf-8")
-    result = newsmon(["alerts", "list"], f"sqlite:///{tmp_path / 'x.db'}", {"NEWSMON_ALERTS": str(path)})
+    result = newsmon(["alerts", "list"], database_url, {"NEWSMON_ALERTS": str(path)})
     assert result.returncode == 2
     assert f"{path}: channels: Input should be a valid list" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -131,7 +131,7 @@ def test_a_failing_channel_is_retried_with_backoff_then_failed_while_others_get_
         assert all(SECRET not in (r.last_error or "") + r.channel_display for r in rows.values())
 
 
-def test_alerts_test_and_list_never_show_a_secret(tmp_path):
+def test_alerts_test_and_list_never_show_a_secret(database_url, tmp_path):
     with WebhookSink(status=500) as broken, WebhookSink() as working:
         path = tmp_path / "alerts.yaml"
         path.write_text(
@@ -140,7 +140,7 @@ def test_alerts_test_and_list_never_show_a_secret(tmp_path):
             encoding="utf-8",
         )
         env = {"NEWSMON_ALERTS": str(path), "HOOK_TOKEN": SECRET, "NEWSMON_OPERATOR_URLS": working.url("ops")}
-        db = f"sqlite:///{tmp_path / 'x.db'}"
+        db = database_url
         tested = newsmon(["-vv", "alerts", "test"], db, env)
         assert tested.returncode == 1
         assert "failed" in tested.stdout and "ok" in tested.stdout
@@ -161,10 +161,8 @@ def test_alerts_test_and_list_never_show_a_secret(tmp_path):
         assert "bot:****@127.0.0.1" in listed_json.stdout
 
 
-def test_alerts_test_without_channels_is_a_usage_error(tmp_path: Path):
-    result = newsmon(
-        ["alerts", "test"], f"sqlite:///{tmp_path / 'x.db'}", {"NEWSMON_ALERTS": str(tmp_path / "no.yaml")}
-    )
+def test_alerts_test_without_channels_is_a_usage_error(database_url, tmp_path: Path):
+    result = newsmon(["alerts", "test"], database_url, {"NEWSMON_ALERTS": str(tmp_path / "no.yaml")})
     assert result.returncode == 2 and "no alert channel configured" in result.stderr
 
 
@@ -181,12 +179,12 @@ def test_a_row_left_sending_by_a_killed_sender_is_sent_later(tmp_path, sessions)
         assert len(hook.requests) == 1
 
 
-def test_daily_digest_lists_the_days_events_once(tmp_path):
+def test_daily_digest_lists_the_days_events_once(database_url, tmp_path):
     with WebhookSink() as hook:
         path = tmp_path / "alerts.yaml"
         path.write_text(f"window_days: 100000\ndigest: true\nchannels: ['{hook.url()}']\n", encoding="utf-8")
         env = {"NEWSMON_ALERTS": str(path)}
-        db = f"sqlite:///{tmp_path / 'd.db'}"
+        db = database_url
         assert newsmon(["ingest", *map(str, SEEDS)], db, env).returncode == 0
         assert hook.requests == []  # digest mode: no alert per event
         for _ in range(2):

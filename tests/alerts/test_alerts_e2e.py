@@ -48,10 +48,12 @@ def receivers():
         yield smtp, hook
 
 
-def test_ingest_sends_one_mail_and_one_webhook_per_new_event_and_never_again(tmp_path, receivers):
+def test_ingest_sends_one_mail_and_one_webhook_per_new_event_and_never_again(
+    database_url, tmp_path, receivers
+):
     smtp, hook = receivers
     env = {"NEWSMON_ALERTS": str(write_config(tmp_path, smtp.url(), hook.url()))}
-    db = f"sqlite:///{tmp_path / 'a.db'}"
+    db = database_url
     result = newsmon(["ingest", *map(str, SEEDS)], db, env)
     assert result.returncode == 0, result.stderr
     events = alerting_events(db, env)
@@ -81,10 +83,10 @@ def test_ingest_sends_one_mail_and_one_webhook_per_new_event_and_never_again(tmp
     assert all(a.status == "sent" and a.attempts == 1 for a in alert_rows(db))
 
 
-def test_alerts_cut_off_before_delivery_are_sent_exactly_once_later(tmp_path, receivers):
+def test_alerts_cut_off_before_delivery_are_sent_exactly_once_later(database_url, tmp_path, receivers):
     smtp, hook = receivers
     env = {"NEWSMON_ALERTS": str(write_config(tmp_path, smtp.url(), hook.url()))}
-    db = f"sqlite:///{tmp_path / 'a.db'}"
+    db = database_url
     # The process ends right after the events are committed, before any delivery.
     assert newsmon(["ingest", "--no-deliver", *map(str, SEEDS)], db, env).returncode == 0
     assert smtp.messages == [] and hook.requests == []
@@ -101,10 +103,10 @@ def test_alerts_cut_off_before_delivery_are_sent_exactly_once_later(tmp_path, re
     assert len(smtp.messages) == len(events) and len(hook.requests) == len(events)
 
 
-def test_old_events_outside_the_window_do_not_alert(tmp_path, receivers):
+def test_old_events_outside_the_window_do_not_alert(database_url, tmp_path, receivers):
     smtp, hook = receivers
     env = {"NEWSMON_ALERTS": str(write_config(tmp_path, smtp.url(), hook.url(), extra=""))}  # default: 7 days
-    db = f"sqlite:///{tmp_path / 'a.db'}"
+    db = database_url
     assert newsmon(["ingest", *map(str, SEEDS)], db, env).returncode == 0
     assert len(alerting_events(db, env)) >= 3
     assert hook.requests == [] and smtp.messages == [] and alert_rows(db) == []
@@ -122,12 +124,12 @@ def test_old_events_outside_the_window_do_not_alert(tmp_path, receivers):
         ("- {type: seminar}", lambda e: False),
     ],
 )
-def test_rules_by_type_province_and_keyword(tmp_path, receivers, rules, expected):
+def test_rules_by_type_province_and_keyword(database_url, tmp_path, receivers, rules, expected):
     _, hook = receivers
     env = {
         "NEWSMON_ALERTS": str(write_config(tmp_path, hook.url(), extra=WIDE + "rules:\n  " + rules + "\n"))
     }
-    db = f"sqlite:///{tmp_path / 'a.db'}"
+    db = database_url
     assert newsmon(["ingest", *map(str, SEEDS)], db, env).returncode == 0
     events = alerting_events(db, env)
     alerted = sorted(int(r["json"]["message"].rsplit("#", 1)[1]) for r in hook.requests)
@@ -140,10 +142,12 @@ def sites():
         yield server
 
 
-def test_crawl_of_the_sample_sites_alerts_once_per_new_training_conference(tmp_path, sites, receivers):
+def test_crawl_of_the_sample_sites_alerts_once_per_new_training_conference(
+    database_url, tmp_path, sites, receivers
+):
     smtp, hook = receivers
     env = {**sites.env(), "NEWSMON_ALERTS": str(write_config(tmp_path, smtp.url(), hook.url()))}
-    db = f"sqlite:///{tmp_path / 'crawl.db'}"
+    db = database_url
     sites.clear_faults()
     crawl(db, env)
     events = alerting_events(db, env)

@@ -18,12 +18,12 @@ from tests.alerts.servers import WebhookSink
 from tests.e2e_helpers import FAST, newsmon
 
 
-def test_a_failing_sample_source_shows_in_status_and_alerts_the_operator_once(tmp_path):
+def test_a_failing_sample_source_shows_in_status_and_alerts_the_operator_once(database_url, tmp_path):
     with SampleSites(ports=dict.fromkeys(DEFAULT_PORTS, 0)) as sites, WebhookSink() as hook:
         config = tmp_path / "alerts.yaml"
         config.write_text("health: {failed_runs: 2}\n", encoding="utf-8")
         env = {**sites.env(), "NEWSMON_ALERTS": str(config), "NEWSMON_OPERATOR_URLS": hook.url("ops")}
-        db = f"sqlite:///{tmp_path / 'h.db'}"
+        db = database_url
         sites.set_fault("thanhhoa", "*", "status", code=500)
         args = ["crawl", "sample-thanhhoa"] + [a for s in FAST for a in ("--set", s)]
         for _ in range(2):
@@ -51,8 +51,8 @@ def test_a_failing_sample_source_shows_in_status_and_alerts_the_operator_once(tm
 
 
 @pytest.fixture
-def sessions(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'health.db'}")
+def sessions(database_url):
+    engine = make_engine(database_url)
     upgrade(engine)
     return session_factory(engine)
 

@@ -123,8 +123,8 @@ SIBLING_QUANG_TRI = "\n\n".join(
 
 
 @pytest.fixture
-def session(sqlite_url: str) -> Iterator[Session]:
-    engine = make_engine(sqlite_url)
+def session(database_url: str) -> Iterator[Session]:
+    engine = make_engine(database_url)
     upgrade(engine)
     with session_factory(engine)() as s:
         yield s

@@ -19,8 +19,8 @@ BODY = (
 
 
 @pytest.fixture
-def sessions(sqlite_url):
-    engine = make_engine(sqlite_url)
+def sessions(database_url):
+    engine = make_engine(database_url)
     upgrade(engine)
     return session_factory(engine)
 

@@ -22,14 +22,14 @@ VN = timezone(timedelta(hours=7))
 
 
 @pytest.fixture
-def sessions(sqlite_url):
-    engine = make_engine(sqlite_url)
+def sessions(database_url):
+    engine = make_engine(database_url)
     upgrade(engine)
     return session_factory(engine)
 
 
-def test_migrations_up_down_and_match_models(sqlite_url):
-    engine = make_engine(sqlite_url)
+def test_migrations_up_down_and_match_models(database_url):
+    engine = make_engine(database_url)
     upgrade(engine)
     assert {"articles", "pages", "crawl_runs", "fetch_errors", "sources"} <= set(table_names(engine))
     with engine.connect() as conn:
