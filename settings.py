@@ -44,10 +44,10 @@ NEWSMON_RETRY_BACKOFF_MAX = 120.0
 # --- distributed crawling (crawl/distributed.py; scrapy-redis setting names) ----------
 # With REDIS_URL, `newsmon worker` processes share one request queue and one duplicate
 # filter per source; `newsmon crawl --distributed` and the scheduler enqueue crawls there.
+# The queue always persists (a stopping worker leaves its share to the others).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 SCHEDULER_QUEUE_KEY = "newsmon:%(source)s:requests"
 SCHEDULER_DUPEFILTER_KEY = "newsmon:%(source)s:dupefilter"
-SCHEDULER_PERSIST = True  # a stopping worker leaves the queue to the others
 NEWSMON_WORKER_TICK = 1.0  # seconds between a worker's looks at the queue when idle
 
 # --- Scrapy -------------------------------------------------------------------

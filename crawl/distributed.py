@@ -15,7 +15,9 @@ Requests travel as JSON (``request.to_dict``: callbacks by spider method name), 
 pickle, so a Redis server that others can write to cannot run code in the workers.
 
 Settings (scrapy-redis names): ``REDIS_URL``, ``SCHEDULER_QUEUE_KEY``,
-``SCHEDULER_DUPEFILTER_KEY`` (``%(source)s`` is the source id), ``SCHEDULER_PERSIST``.
+``SCHEDULER_DUPEFILTER_KEY`` (``%(source)s`` is the source id); ``NEWSMON_WORKER_TICK``.
+The queue always persists (scrapy-redis's ``SCHEDULER_PERSIST=False`` would let the first
+worker to stop delete everyone's work). robots.txt is read once per worker and site.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.exceptions import DontCloseSpider
@@ -80,7 +84,12 @@ def connect(url: str | None, timeout: float = 5.0) -> redis.Redis:
         )
     try:
         client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
-        client.ping()
+        # The first PING without retries: a dead server is reported now, not after backoffs.
+        probe = redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
+        )
+        probe.ping()
+        probe.close()
     except ValueError as exc:
         raise RedisUnavailable(f"REDIS_URL={masked(url)} is not a Redis URL ({exc})") from None
     except redis.RedisError as exc:

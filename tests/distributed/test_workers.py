@@ -237,41 +237,33 @@ def test_enqueue_skips_a_source_still_being_crawled(sites, redis_url, redis_clie
     assert all(q["requests"] == 0 and "still crawling" in q["skipped"] for q in second), second
 
 
-@pytest.mark.parametrize("command", [["worker", "--idle-exit", "1"], ["crawl", "--all", "--distributed"]])
-def test_dead_redis_is_one_line_naming_redis_url(sites, command, tmp_path):
+def test_dead_redis_is_one_line_naming_redis_url(sites, tmp_path):
+    """REDIS_URL from the environment, a worker (subprocess): no traceback, exit 2."""
     dead = f"redis://127.0.0.1:{free_port()}/0"
-    result = newsmon(
-        command, f"sqlite:///{tmp_path / 'dead.db'}", {**sites.env(), "REDIS_URL": dead}, timeout=60
-    )
+    env = {**sites.env(), "REDIS_URL": dead}
+    result = newsmon(["worker", "--idle-exit", "1"], f"sqlite:///{tmp_path / 'dead.db'}", env, timeout=60)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "REDIS_URL" in lines[0] and dead in lines[0], result.stderr
 
 
-def test_worker_without_redis_url_says_what_to_set(sites, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cli",
-            "--database",
-            f"sqlite:///{tmp_path / 'none.db'}",
-            "--sources",
-            str(SAMPLE_SOURCES),
-            "worker",
-            "--idle-exit",
-            "1",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT,
-        env=env,
-        timeout=60,
+@pytest.mark.parametrize(
+    ("redis_setting", "message"),
+    [("redis://127.0.0.1:{port}/0", "cannot reach Redis at REDIS_URL=redis://127.0.0.1:{port}/0"),
+     ("", "REDIS_URL is not set"),
+     ("http://127.0.0.1:{port}/", "is not a Redis URL")],
+)  # fmt: skip
+def test_enqueue_without_redis_says_what_to_fix(sites, tmp_path, redis_setting, message):
+    port = free_port()
+    result = cli(
+        ["crawl", "--all", "--distributed"],
+        f"sqlite:///{tmp_path / 'dead.db'}",
+        {**sites.env(), "REDIS_URL": redis_setting.format(port=port)},
     )
-    assert result.returncode == 2
-    assert "REDIS_URL is not set" in result.stderr
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and message.format(port=port) in lines[0], result.stderr
 
 
 def test_requests_survive_the_json_round_trip(redis_client):
