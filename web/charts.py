@@ -51,7 +51,7 @@ def bar_chart(items: Sequence[tuple[str, int]], label: str, width: int = 720, he
         f'role="img" aria-label="{escape(label)}">',
         f"<title>{escape(label)}</title>",
     ]
-    for tick in (0, top // 2, top) if top > 1 else (0, top):
+    for tick in (0, top // 2, top) if top % 2 == 0 and top > 1 else (0, top):
         y = pad + plot_h - plot_h * tick / top
         parts.append(f'<line class="grid" x1="{left}" x2="{width - pad}" y1="{y:.1f}" y2="{y:.1f}"/>')
         parts.append(f'<text class="axis" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>')

@@ -163,6 +163,24 @@ def _month_expr(session: Session, column: Any) -> Any:
     return sa.func.strftime("%Y-%m", column, "+7 hours")
 
 
+def fill_months(items: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """``(YYYY-MM, n)`` sorted, with the months in between that have nothing as zero, so a bar
+    chart's axis is time (at most 120 months, the newest kept)."""
+    if not items:
+        return []
+    counts = dict(items)
+    first, last = min(counts), max(counts)
+    year, month = int(first[:4]), int(first[5:7])
+    out: list[tuple[str, int]] = []
+    while True:
+        key = f"{year:04d}-{month:02d}"
+        out.append((key, counts.get(key, 0)))
+        if key >= last:
+            break
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out[-120:]
+
+
 def totals(session: Session) -> dict[str, int]:
     return {
         "articles": session.scalar(sa.select(sa.func.count(Article.id))) or 0,

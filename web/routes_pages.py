@@ -224,7 +224,7 @@ def event_page(request: Request, event_id: str) -> Response:
 def charts_page(request: Request) -> Response:
     with page_session(request) as session:
         weeks, activity = queries.weekly_by_source(session, datetime.now(UTC))
-        per_month = [(month_label(m), n) for m, n in queries.events_per_month(session)]
+        per_month = [(month_label(m), n) for m, n in queries.fill_months(queries.events_per_month(session))]
         return render(
             request,
             "charts.html",
@@ -233,7 +233,10 @@ def charts_page(request: Request) -> Response:
                 queries.events_per_province(session), "events per province (2025)"
             ),
             articles_month=charts.bar_chart(
-                [(month_label(m), n) for m, n in queries.articles_per_month(session, 24)],
+                [
+                    (month_label(m), n)
+                    for m, n in queries.fill_months(queries.articles_per_month(session, 24))
+                ],
                 "articles per month",
             ),
             weeks=weeks,

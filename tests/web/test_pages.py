@@ -88,7 +88,11 @@ def test_charts_sources_alerts(client):
     stats = client.get("/api/stats").json()
     doc = lxml_html.fromstring(page(client, "/charts"))
     charts = doc.xpath("//section[@class='chartbox']")
-    assert len(charts[0].xpath(".//rect[@class='bar']")) == len(stats["events_per_month"])
+    months = [t.split(": ") for t in charts[0].xpath(".//rect[@class='bar']/title/text()")]
+    assert sum(int(n) for _, n in months) == sum(c["count"] for c in stats["events_per_month"])
+    assert len([n for _, n in months if n != "0"]) == len(stats["events_per_month"])
+    first, last = stats["events_per_month"][0]["key"], stats["events_per_month"][-1]["key"]
+    assert months[0][0] == f"{first[5:]}/{first[:4]}" and months[-1][0] == f"{last[5:]}/{last[:4]}"
     assert len(charts[1].xpath(".//rect[@class='bar']")) == len(stats["events_per_province"])
     assert "Phú Thọ" in charts[1].text_content()
     assert doc.xpath("//table[@class='activity']//svg")
