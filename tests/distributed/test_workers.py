@@ -60,7 +60,7 @@ def start_worker(db_url: str, env: dict[str, str], *args: str) -> subprocess.Pop
     )
 
 
-def finish(proc: subprocess.Popen[str], timeout: float = 90) -> tuple[str, str]:
+def finish(proc: subprocess.Popen[str], timeout: float = 150) -> tuple[str, str]:
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
