@@ -7,6 +7,7 @@ after escaping (:func:`highlight`). Links to crawled URLs are made only for http
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,7 +86,14 @@ def month_label(value: str) -> str:
     return f"{month}/{year}" if month else value
 
 
-env.filters.update(vndate=vndate, vndatetime=vndatetime, highlight=highlight, safe_href=safe_href,
+def month_bounds(value: str) -> tuple[str, str]:
+    """First and last day of a ``YYYY-MM`` month, ISO, for since/until links."""
+    year, month = int(value[:4]), int(value[5:7])
+    last = calendar.monthrange(year, month)[1]
+    return f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{last:02d}"
+
+
+env.filters.update(month_bounds=month_bounds, vndate=vndate, vndatetime=vndatetime, highlight=highlight, safe_href=safe_href,
                    month_label=month_label)  # fmt: skip
 
 

@@ -32,6 +32,11 @@ def test_search_page_marks_matches_facets_and_pages(client):
     hits = doc.xpath("//li[@class='hit']")
     total = int(re.search(r"(\d+) results?", text).group(1))
     assert len(hits) == min(total, 20)
+    # A facet link narrows the results to what its count says.
+    month = doc.xpath("//aside[@class='facets']//a[contains(@href, 'since=')]")[0]
+    count = int(month.getnext().text)
+    narrowed = page(client, "/" + month.get("href"))
+    assert int(re.search(r"(\d+) results?", narrowed).group(1)) == count
 
 
 def test_search_page_without_query_lists_newest_and_paginates(client):
