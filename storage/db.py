@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,8 +45,12 @@ def word_pairs(search_text: str | None) -> str:
 
 
 def tag_token(kind: str, value: str) -> str:
-    """One filter token of the search index: ``s_hoabinh_stttt`` for source ``hoabinh-stttt``."""
-    return kind + "_" + re.sub(r"[^0-9a-z]+", "_", value.lower()).strip("_")
+    """One filter token of the search index: ``s__hoabinh_stttt`` for source ``hoabinh-stttt``.
+    The double underscore keeps tags apart from words (no ``_``) and word pairs (one ``_``)."""
+    return kind + "__" + re.sub(r"[^0-9a-z]+", "_", value.lower()).strip("_")
+
+
+COPY_TAG = "c__copy"  # the search-index tag of an article that is a copy of another
 
 
 def search_tags(source_id: str | None, language: str | None, event_type: str | None, copy_of: Any) -> str:
@@ -55,7 +59,7 @@ def search_tags(source_id: str | None, language: str | None, event_type: str | N
     being checked row by row afterwards (a filter on one source of forty over a million articles)."""
     tags = [tag_token("s", source_id or ""), tag_token("l", language or ""), tag_token("t", event_type or "")]
     if copy_of is not None:
-        tags.append("dup")
+        tags.append(COPY_TAG)
     return " ".join(tags)
 
 
@@ -133,12 +137,44 @@ def _alembic_config(engine: Engine) -> Any:
     return config
 
 
+_MIGRATION_LOCK_KEY = 0x6E65_7773  # "news": PostgreSQL advisory lock held while migrating
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """One migrating process at a time: two workers started at once on a new database would
+    otherwise both create the tables ("table crawl_runs already exists")."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+                conn.commit()
+        return
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    import fcntl
+
+    with open(f"{database}.migrate-lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (idempotent; safe to call at every start)."""
+    """Bring the schema up to ``revision`` (idempotent; safe to call at every start, from several
+    processes at once)."""
     from alembic import command
 
     try:
-        command.upgrade(_alembic_config(engine), revision)
+        with _migration_lock(engine):
+            command.upgrade(_alembic_config(engine), revision)
     except OperationalError as exc:
         raise DatabaseError(
             f"cannot migrate {engine.url.render_as_string(hide_password=True)}: {exc.orig}"
