@@ -157,6 +157,11 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="100 thousand, then 1 million articles")
     parser.add_argument("--sizes", help="comma-separated corpus sizes (default 100000)")
     parser.add_argument("--runs", type=int, default=30, help="timed runs per query for FTS (LIKE: a fifth)")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="keep the database here and reuse it next time (default: a temporary directory)",
+    )
     args = parser.parse_args()
     sizes = (
         [int(s) for s in args.sizes.split(",")]
@@ -165,7 +170,8 @@ def main() -> None:
         if args.full
         else [100_000]
     )
-    tmp = Path(tempfile.mkdtemp(prefix="newsmon-search-bench-"))
+    tmp = args.workdir or Path(tempfile.mkdtemp(prefix="newsmon-search-bench-"))
+    tmp.mkdir(parents=True, exist_ok=True)
     results = []
     try:
         path = tmp / "bench.db"
@@ -177,7 +183,8 @@ def main() -> None:
             like = time_queries(sessions, max(3, args.runs // 5), like=True)
             results.append(report(size, fts, like))
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not args.workdir:
+            shutil.rmtree(tmp, ignore_errors=True)
     print("\n" + json.dumps(results))
 
 
