@@ -17,9 +17,24 @@ $(VENV)/.installed: pyproject.toml
 run: setup ## crawl every enabled source in sources.yaml
 	$(BIN)/newsmon crawl --all
 
-test: setup ## lint, then the test suite
+# The tests run against real services: tests/services.sh starts (or reuses) a throwaway PostgreSQL
+# on 127.0.0.1:55432 and Redis on 127.0.0.1:56379, installing them first when run as root.
+SERVICES_ENV := .services/env
+PG_PASS := NEWSMON_TEST_DATABASE_URL=$$NEWSMON_TEST_PG_URL
+
+test: setup services ## lint, the suite on SQLite, then the database tests again on PostgreSQL
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	. ./$(SERVICES_ENV) && $(BIN)/pytest -m "not pg"
+	. ./$(SERVICES_ENV) && $(PG_PASS) $(BIN)/pytest -m "db or pg"
+
+test-sqlite: setup services ## the whole suite on SQLite (PostgreSQL-only tests excluded)
+	. ./$(SERVICES_ENV) && $(BIN)/pytest -m "not pg"
+
+test-pg: setup services ## the database tests (marker db) and PostgreSQL's own on PostgreSQL
+	. ./$(SERVICES_ENV) && $(PG_PASS) $(BIN)/pytest -m "db or pg"
+
+services: ## start (or reuse) the test services; `bash tests/services.sh stop` stops them
+	bash tests/services.sh start
 
 lint: setup
 	$(BIN)/ruff check .

@@ -25,11 +25,14 @@ SERVICES_HINT = "start it with `bash tests/services.sh start` and `. .services/e
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test that uses a backend-neutral database with ``db`` (``pytest -m db``)."""
+    """Mark the tests that use the database under test ``db``, those that need PostgreSQL ``pg``
+    (``make test-pg`` runs ``-m "db or pg"`` with ``NEWSMON_TEST_DATABASE_URL`` set)."""
     for item in items:
         names = getattr(item, "fixturenames", ())
         if "database_server" in names:
             item.add_marker(pytest.mark.db)
+        if "pg_server" in names:
+            item.add_marker(pytest.mark.pg)
 
 
 @pytest.fixture
