@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint format demo bench clean
+.PHONY: setup run test test-sqlite test-pg services lint format demo bench clean
 
 setup: $(VENV)/.installed
 
