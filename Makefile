@@ -47,8 +47,12 @@ format: setup
 demo: setup ## serve the sample sites, crawl them, show what was stored
 	$(BIN)/newsmon demo
 
-bench: setup ## extraction speed and accuracy benchmark
+bench: setup ## benchmarks (docs/benchmarks.md): extraction, dedup, search, crawl; about an hour
 	$(BIN)/python bench/extract_bench.py
+	$(BIN)/python bench/dedup_bench.py
+	$(BIN)/python bench/search_bench.py
+	$(BIN)/python bench/crawl_bench.py sample
+	$(BIN)/python bench/crawl_bench.py memory --pages $(or $(BENCH_PAGES),20000)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
