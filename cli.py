@@ -180,7 +180,7 @@ def sources_list(obj: Context, fmt: str, show_all: bool) -> None:
     """List the configured sources."""
     items = obj.registry.sources if show_all else obj.registry.enabled()
     if fmt == "json":
-        out.print_json(json.dumps([s.model_dump(mode="json") for s in items], ensure_ascii=False))
+        out.print_json(json.dumps([s.public_dump() for s in items], ensure_ascii=False))
         return
     table = Table(title=f"{len(items)} sources in {obj.registry.path}")
     for col in ("id", "kind", "province", "2025 unit", "discovery", "schedule", "enabled"):

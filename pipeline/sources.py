@@ -242,6 +242,13 @@ class Source(_Model):
     extraction: Extraction = Field(default_factory=Extraction)
     request: RequestOptions = Field(default_factory=RequestOptions)
 
+    def public_dump(self) -> dict[str, Any]:
+        """The source as JSON for listings: request header values hidden (they hold API tokens
+        and cookies, often put there from the environment), their names kept."""
+        data = self.model_dump(mode="json")
+        data["request"]["headers"] = {name: "***" for name in data["request"]["headers"]}
+        return data
+
     @field_validator("id")
     @classmethod
     def _id(cls, v: str) -> str:

@@ -52,6 +52,7 @@ class RequestRecord(NamedTuple):
     path: str  # path + query as sent
     status: int
     bytes: int  # body bytes actually sent
+    authorization: str | None = None  # the Authorization header received (tests check secrets are sent)
 
 
 class SampleSites:
@@ -305,7 +306,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _record(self, status: int, sent: int) -> None:
         # Logged before the response goes out, so a client that has its answer finds it in the log.
-        self.server.owner.record(RequestRecord(self.server.site, self.command, self.path, status, sent))
+        self.server.owner.record(
+            RequestRecord(
+                self.server.site, self.command, self.path, status, sent, self.headers.get("Authorization")
+            )
+        )
 
     def _serve_site(self, site: str, target: str, body: bytes) -> None:
         owner = self.server.owner
