@@ -248,14 +248,17 @@ def run_crawl(db_url: str, env: dict[str, str], extra: list[str] = (), timeout: 
     args += ["crawl", "--all", "--format", "json"]
     for setting in [*FAST, *extra]:
         args += ["--set", setting]
-    proc = subprocess.run(
-        args,
-        capture_output=True,
-        text=True,
-        cwd=PROJECT,
-        env={**os.environ, **env, "NEWSMON_LOG_LEVEL": "WARNING"},
-        timeout=timeout,
-    )
+    try:
+        proc = subprocess.run(
+            args,
+            capture_output=True,
+            text=True,
+            cwd=PROJECT,
+            env={**os.environ, **env, "NEWSMON_LOG_LEVEL": "WARNING"},
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:  # a crawl that hangs did not survive the fault
+        return {"rc": -1, "summary": [], "stderr": f"the crawl did not finish within {timeout} s"}
     try:
         summary = json.loads(proc.stdout)
     except json.JSONDecodeError:
