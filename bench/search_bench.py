@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pipeline.search as searching
-from pipeline.text import search_document
+from pipeline.text import fold_words, search_document
 from storage.db import make_engine, register_sqlite_functions, session_factory, upgrade
 
 _WORDS = (
@@ -71,17 +71,24 @@ def build(path: Path, size: int, seed: int = 5) -> float:
     (existing,) = conn.execute("SELECT count(*) FROM articles").fetchone()
     now = datetime(2025, 6, 1)
     batch: list[tuple[object, ...]] = []
+    # Folding each vocabulary item once makes the folded document a join (what search_document
+    # gives, checked on the first article): a million articles build in minutes, not an hour.
+    folded = {w: " ".join(fold_words(w)) for w in (*SYLLABLES, *PLANTED)}
     for i in range(existing, size):
         words = rng.choices(SYLLABLES, weights, k=120)
         if rng.random() < 0.05:
             words.insert(rng.randrange(100), rng.choice(PLANTED))
-        title = " ".join(rng.choices(SYLLABLES, weights, k=10)).capitalize()
+        title_words = rng.choices(SYLLABLES, weights, k=10)
+        title = " ".join(title_words).capitalize()
         text = " ".join(words).capitalize() + "."
+        document = " " + " ".join(folded[w] for w in (*title_words, *words)) + " "
+        if i == existing:
+            assert document == search_document(title, None, text)
         published = now - timedelta(minutes=3 * i)  # a million articles: back to 2019
         url = f"https://bench.example/{i}"
         copy_of = i if i % 20 == 19 else None  # one article in 20 is a copy of the one before (id i)
         batch.append((url, url, f"s{i % 40}", title, text, published, "vi", f"h{i}", 120, now, now, "[]", "{}",
-                      "{}", search_document(title, None, text), copy_of))  # fmt: skip
+                      "{}", document, copy_of))  # fmt: skip
         if len(batch) == 5000:
             _insert(conn, batch)
             batch.clear()
