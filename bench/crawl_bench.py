@@ -333,7 +333,7 @@ def run_memory(pages: int, interval: float, workdir: Path) -> dict[str, Any]:
                 last_report = time.perf_counter()
                 print(
                     f"  {now:6.0f} s: {site.counts['article']}/{pages} articles, "
-                    f"RSS {samples[-1][1] / 2**20:.0f} MB",
+                    f"RSS {samples[-1][1] / 2**20:.0f} MB, {samples[-1][3]} found but not fetched yet",
                     file=sys.stderr,
                 )
             time.sleep(interval)

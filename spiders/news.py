@@ -42,6 +42,13 @@ from spiders.errors import classify_failure
 logger = logging.getLogger(__name__)
 
 MAX_SITEMAP_DEPTH = 3
+# Scheduler priorities. The discovery URLs go first; the pages that only lead to more links
+# (the next listing page, a child sitemap) go after every article already found, so the
+# scheduler holds one page's worth of article requests, not the whole site's: with them
+# first, a big site's listing runs far ahead of the article downloads and the queue (and the
+# crawler's memory) grows with the site.
+DISCOVERY_PRIORITY = 10
+FOLLOW_UP_PRIORITY = -10
 
 
 def parse_since(value: str | datetime | None) -> datetime | None:
@@ -156,14 +163,21 @@ class NewsSpider(scrapy.Spider):
                 )
         return requests
 
-    def _index_request(self, url: str, callback: Callable[..., Any], kind: str, **kwargs: Any) -> Request:
+    def _index_request(
+        self,
+        url: str,
+        callback: Callable[..., Any],
+        kind: str,
+        priority: int = DISCOVERY_PRIORITY,
+        **kwargs: Any,
+    ) -> Request:
         return Request(
             url,
             callback=callback,
             errback=self.on_error,
             cb_kwargs=kwargs,
             headers=self._headers(),
-            priority=10,
+            priority=priority,
             meta={"newsmon_kind": kind},
             dont_filter=True,
         )
@@ -200,7 +214,9 @@ class NewsSpider(scrapy.Spider):
             for child in children:
                 if self.since and child.published and child.published < self.since:
                     continue
-                yield self._index_request(child.url, self.parse_sitemap, "sitemap", depth=depth + 1)
+                yield self._index_request(
+                    child.url, self.parse_sitemap, "sitemap", FOLLOW_UP_PRIORITY, depth=depth + 1
+                )
             return
         self.crawler.stats.inc_value("newsmon/links/sitemap", len(sitemap.links))
         yield from self.article_requests(self._filter(sitemap.links, self.source.discovery.article_pattern))
@@ -258,7 +274,7 @@ class NewsSpider(scrapy.Spider):
                 errback=self.on_error,
                 cb_kwargs=kwargs,
                 meta=meta,
-                priority=5,
+                priority=FOLLOW_UP_PRIORITY,
             )
         return Request(
             next_page.url,
@@ -267,7 +283,7 @@ class NewsSpider(scrapy.Spider):
             errback=self.on_error,
             cb_kwargs=kwargs,
             meta=meta,
-            priority=5,
+            priority=FOLLOW_UP_PRIORITY,
         )
 
     # --- articles ----------------------------------------------------------

@@ -87,3 +87,6 @@ def test_memory_mode_crawls_every_synthetic_page_and_samples_rss():
     at = result["rss_mb_at"]
     assert set(at) == {"10%", "50%", "100%"}
     assert 0 < at["10%"] <= result["peak_rss_mb"] and at["100%"] <= result["peak_rss_mb"]
+    # Bounded queue: the next listing page waits until the articles already found are taken,
+    # so at most one listing page of links (plus those in flight) waits; not the whole site.
+    assert result["peak_waiting_requests"] <= 2 * 50
