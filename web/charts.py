@@ -45,7 +45,7 @@ def bar_chart(items: Sequence[tuple[str, int]], label: str, width: int = 720, he
     plot_w, plot_h = width - left - pad, height - bottom - pad
     slot = plot_w / len(items)
     bar = max(2.0, slot * 0.7)
-    every = max(1, int(len(items) * 48 / plot_w) + 1)  # label every n-th bar so labels never overlap
+    every = max(1, -(-len(items) * 64 // plot_w))  # label every n-th bar: 64 px per label, no overlap
     parts = [
         f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'role="img" aria-label="{escape(label)}">',
