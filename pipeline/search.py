@@ -509,6 +509,19 @@ def search(
     return SearchPage(hits, total, window, at_least)
 
 
+def newest_matches(session: Session, query: str, filters: Filters, limit: int) -> sa.Select[Any] | None:
+    """A select of the ids of the newest ``limit`` articles matching ``query`` and ``filters``
+    (most recently stored first on SQLite, where the index walks backwards by rowid; newest id
+    elsewhere): what facets count, bounded however common the words. None if nothing can match."""
+    matching = _matching(session, parse_query(query), filters)
+    if matching is None:
+        return None
+    stmt = matching[0]
+    ids = stmt.with_only_columns(stmt.selected_columns[0])
+    key = _fts_table.c.rowid if uses_fts(session) else Article.id
+    return ids.order_by(key.desc()).limit(limit)
+
+
 def iter_articles(
     session: Session, filters: Filters | None = None, query: str | None = None, batch: int = 500
 ) -> Iterator[Article]:

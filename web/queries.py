@@ -34,21 +34,25 @@ class Facets:
 
 
 def matching_ids(session: Session, query: str, filters: ps.Filters) -> sa.Select[Any] | None:
-    """A select of the ids of the articles matching ``query`` (or every article when the query is
-    blank) and ``filters``; None when nothing can match. ValueError for an unknown province."""
+    """A select of the ids of the newest ``FACET_CAP`` articles matching ``query`` (every article
+    when the query is blank) and ``filters``; None when nothing can match. ValueError for an
+    unknown province."""
     if query.strip():
-        matching = ps._matching(session, ps.parse_query(query), filters)
-        if matching is None:
-            return None
-        stmt = matching[0]
-        return stmt.with_only_columns(stmt.selected_columns[0])
-    return sa.select(Article.id).where(*ps.article_conditions(filters))
+        return ps.newest_matches(session, query, filters, FACET_CAP + 1)
+    return (
+        sa.select(Article.id)
+        .where(*ps.article_conditions(filters))
+        .order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
+        .limit(FACET_CAP + 1)
+    )
 
 
 def newest(session: Session, filters: ps.Filters, limit: int, offset: int) -> ps.SearchPage:
-    """The newest articles matching ``filters`` (no query): what the search page shows first."""
+    """The newest articles matching ``filters`` (no query): what the search page shows first.
+    The count stops at ``pipeline.search.COUNT_CAP``, as a search's does."""
     conds = ps.article_conditions(filters)
-    total = session.scalar(sa.select(sa.func.count(Article.id)).where(*conds)) or 0
+    counted = sa.select(Article.id).where(*conds).limit(ps.COUNT_CAP + 1).subquery()
+    total = session.scalar(sa.select(sa.func.count()).select_from(counted)) or 0
     rows = session.scalars(
         sa.select(Article)
         .where(*conds)
@@ -61,7 +65,7 @@ def newest(session: Session, filters: ps.Filters, limit: int, offset: int) -> ps
                ps.snippet(a.title, a.lead, a.text, []))
         for a in rows
     ]  # fmt: skip
-    return ps.SearchPage(hits, total)
+    return ps.SearchPage(hits, min(total, ps.COUNT_CAP), total_at_least=total > ps.COUNT_CAP)
 
 
 def run_search(session: Session, query: str, filters: ps.Filters, limit: int, offset: int) -> ps.SearchPage:
@@ -85,7 +89,7 @@ def facets(session: Session, ids: sa.Select[Any] | None) -> Facets:
         .select_from(Article)
         .outerjoin(Event, Event.id == Article.event_id)
         .outerjoin(Source, Source.id == Article.source_id)
-        .where(Article.id.in_(ids))
+        .where(Article.id.in_(ids.subquery().select()))
         .order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
         .limit(FACET_CAP + 1)
     ).all()

@@ -136,7 +136,8 @@ def api_search(
     hits = [SearchHit(id=h.id, url=h.url, title=h.title, published=h.published, source=h.source,
                       language=h.language, event_id=h.event_id, duplicate_of=h.duplicate_of, snippet=h.snippet)
             for h in page.hits]  # fmt: skip
-    return SearchResult(total=page.total, limit=limit, offset=offset, hits=hits)
+    return SearchResult(total=page.total, total_at_least=page.total_at_least, ranked_window=page.ranked_window,
+                        limit=limit, offset=offset, hits=hits)  # fmt: skip
 
 
 @router.get("/articles/{article_id}", response_model=ArticleDetail, responses=NOT_FOUND)

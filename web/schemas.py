@@ -32,7 +32,11 @@ class SearchHit(BaseModel):
 
 
 class SearchResult(BaseModel):
-    total: int
+    total: int = Field(description="matches counted, at most 1000 (see total_at_least)")
+    total_at_least: bool = Field(False, description="more matched than counted: show total as '1000+'")
+    ranked_window: int | None = Field(
+        None, description="with many matches, the most recently collected this many are ranked first"
+    )
     limit: int
     offset: int
     hits: list[SearchHit]
