@@ -52,7 +52,9 @@ class StoragePipeline:
         if outcome.status == "known":
             raise AlreadyStored(f"{item.url} was stored by another crawl")
         if outcome.status == "failed":
-            spider.report_error(item.url, "extraction", item.status, outcome.error or "")
+            error = outcome.error or ""
+            kind = "extract_timeout" if error.startswith("extract_timeout:") else "extraction"
+            spider.report_error(item.url, kind, item.status, error)
             raise EmptyExtraction(f"{item.url}: {outcome.error}")
         stats.inc_value(f"newsmon/articles_{outcome.status}")
         for warning in outcome.article.warnings if outcome.article else []:

@@ -254,11 +254,13 @@ def _meta_candidates(root: HtmlElement) -> Iterator[str]:
     for key in _META_KEYS:
         if key in metas:
             yield metas[key]
-    for el in root.xpath('//*[@itemprop="datePublished"][not(self::meta)]'):
+    for el in root.xpath('/descendant::*[@itemprop="datePublished"][not(self::meta)]'):
         value = el.get("datetime") or el.get("content") or el.text_content()
         if value and value.strip():
             yield value
-    for el in root.xpath("//article//time[@datetime] | //time[@datetime][@pubdate or @itemprop]"):
+    for el in root.xpath(
+        "//article/descendant::time[@datetime] | /descendant::time[@datetime][@pubdate or @itemprop]"
+    ):
         if not is_boilerplate(el):
             yield el.get("datetime", "")
 

@@ -10,6 +10,7 @@ dedup and classification see the lead); the lead is also given on its own.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -22,7 +23,16 @@ from lxml.html import HtmlElement
 
 from .dates import TZ, date_from_url, find_published, find_published_in_text, parse_vi_datetime
 from .decode import decode_html
-from .htmltree import element_text, find_title_element, iter_jsonld, meta_map, parse_html
+from .htmltree import (
+    MAX_ELEMENTS,
+    cap_elements,
+    element_text,
+    find_title_element,
+    iter_jsonld,
+    meta_map,
+    parse_html,
+    prune_empty,
+)
 from .lead import find_lead, starts_a_paragraph
 from .metadata import canonical_url, choose_author, choose_title, clean_author, site_names
 from .noise import clean_dom, clean_lines_detailed, strip_lead_prefix
@@ -31,7 +41,12 @@ from .types import Extracted, Selectors
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["TRAFILATURA_OPTIONS", "extract_html", "extract_text"]
+__all__ = ["EXTRACT_BUDGET_SECONDS", "TRAFILATURA_OPTIONS", "ExtractTimeout", "extract_html", "extract_text"]
+
+# Per-page time budget, checked between the steps of extract_html (a step is not interrupted).
+# With the tree pruned and capped a page takes well under a second; the budget is a backstop so
+# that a pathological page is recorded as failed instead of holding a crawl thread.
+EXTRACT_BUDGET_SECONDS = 20.0
 
 # trafilatura options, measured with bench/extract_bench.py (aeb shingle P/R/F1 through extract_html):
 # defaults .950/.978/.964; favor_precision .963/.971/.967 but loses recall, which matters more to us;
@@ -50,6 +65,24 @@ _DUMP_MIN_LINES = 10
 _DUMP_SHORT_LINE_WORDS = 5
 _DUMP_SHORT_SHARE = 0.5
 _MIN_TEXT_LETTERS = 25
+
+
+class ExtractTimeout(RuntimeError):
+    """Extraction of one page went over its time budget; the message names the step."""
+
+
+class _Budget:
+    def __init__(self, seconds: float | None, url: str | None) -> None:
+        self.start = time.monotonic()
+        self.seconds = seconds
+        self.url = url
+
+    def check(self, step: str) -> None:
+        if self.seconds is None:
+            return
+        spent = time.monotonic() - self.start
+        if spent > self.seconds:
+            raise ExtractTimeout(f"{spent:.1f} s spent (budget {self.seconds:g} s), stopped after {step}")
 
 
 @cache
@@ -154,15 +187,19 @@ def _looks_like_page_dump(text: str) -> bool:
     return short > _DUMP_SHORT_SHARE * len(lines)
 
 
-def _trafilatura_body(root: HtmlElement, url: str | None) -> str:
+def _trafilatura_body(root: HtmlElement, url: str | None, budget: _Budget | None = None) -> str:
     """trafilatura's fast run; the full run when the fast one finds nothing or dumps the page."""
     text = _run_trafilatura(root, url, fast=True)
     if not text or _looks_like_page_dump(text):
+        if budget is not None:
+            budget.check("trafilatura (fast)")
         text = _run_trafilatura(root, url, fast=False)
     return text
 
 
-def _body_text(root: HtmlElement, url: str | None, selectors: Selectors) -> str:
+def _body_text(
+    root: HtmlElement, url: str | None, selectors: Selectors, budget: _Budget | None = None
+) -> str:
     """The body selector's text when it matches, else trafilatura's extraction."""
     if selectors.body:
         body = "\n".join(element_text(el) for el in _select(root, selectors.body))
@@ -172,18 +209,28 @@ def _body_text(root: HtmlElement, url: str | None, selectors: Selectors) -> str:
         logger.warning(
             "body selector %r matched nothing on %s; using generic extraction", selectors.body, url
         )
-    return _trafilatura_body(root, url)
+    return _trafilatura_body(root, url, budget)
 
 
 def extract_html(
-    html: str | bytes, url: str | None = None, selectors: Selectors | None = None
+    html: str | bytes,
+    url: str | None = None,
+    selectors: Selectors | None = None,
+    budget_seconds: float | None = None,
 ) -> Extracted | None:
     """Extract title, lead, body text, author, publication date and canonical URL from a page.
 
     Returns None (and logs why) when the page has no usable article text; never raises on bad
     HTML (empty, binary, truncated, malformed). ``language`` is left to the caller
     (pipeline.language.detect_language costs about as much as the extraction).
+
+    Work is bounded: empty layout elements are pruned and the tree is cut after
+    ``MAX_ELEMENTS`` elements (``Extracted.warnings`` then says so); raises
+    :class:`ExtractTimeout` when a step ends past ``budget_seconds`` (default
+    ``EXTRACT_BUDGET_SECONDS``; 0 or less: no budget).
     """
+    seconds = EXTRACT_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    budget = _Budget(seconds if seconds > 0 else None, url)
     if isinstance(html, bytes):
         html = decode_html(html)[0]
     if not html or not html.strip():
@@ -196,16 +243,28 @@ def extract_html(
     if root is None:
         logger.info("unparseable HTML: %s", url)
         return None
+    warnings: list[str] = []
+    pruned = prune_empty(root)
+    cut = cap_elements(root, MAX_ELEMENTS)
+    if cut:
+        warnings.append(f"page_truncated: {cut} elements after the first {MAX_ELEMENTS} ignored")
+        logger.warning("%s: %d elements after the first %d ignored", url, cut, MAX_ELEMENTS)
+    if pruned > 1000:
+        logger.info("%s: %d empty elements pruned", url, pruned)
+    budget.check("parsing")
     selectors = selectors or Selectors()
     meta = _read_metadata(root, url, selectors)
+    budget.check("metadata")
 
     for selector in selectors.remove:
         for el in _select(root, selector):
             if el.getparent() is not None:
                 el.drop_tree()
     lead = _first_text(root, selectors.lead) if selectors.lead else find_lead(root, meta.title_el, meta.metas)
+    budget.check("lead")
     removed = clean_dom(root)
-    body = _body_text(root, url, selectors)
+    budget.check("noise cleanup")
+    body = _body_text(root, url, selectors, budget)
 
     if lead:
         lead, prefix = strip_lead_prefix(clean_whitespace(lead).replace("\n", " "))
@@ -235,6 +294,7 @@ def extract_html(
         language=None,
         url=meta.canonical,
         noise_removed=removed,
+        warnings=warnings,
     )
 
 

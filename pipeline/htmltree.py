@@ -18,12 +18,15 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "BLOCK_TAGS",
+    "MAX_ELEMENTS",
+    "cap_elements",
     "element_text",
     "find_title_element",
     "is_boilerplate",
     "iter_jsonld",
     "meta_map",
     "parse_html",
+    "prune_empty",
 ]
 
 # Elements that start a new paragraph when a subtree is turned into text.
@@ -84,6 +87,72 @@ def parse_html(html: str | bytes) -> HtmlElement | None:
         logger.debug("lxml could not parse the page: %s", err)
         return None
     return root
+
+
+# Empty elements that carry nothing for extraction (ad slots, spacers, clearfix divs) when their
+# attributes are only these: a date or id in another attribute (datetime, data-*) keeps the element.
+_EMPTY_BLOCK_TAGS = frozenset(
+    ("div", "p", "section", "li", "ul", "ol", "aside", "figure", "center", "article", "header", "footer")
+)
+_EMPTY_INLINE_TAGS = frozenset(("span", "ins", "font", "i", "b", "em", "strong", "small", "u"))
+_EMPTY_ATTRS = frozenset(("class", "id", "style", "role", "align", "aria-hidden", "aria-label"))
+# Pages beyond this many elements (after pruning) are cut: the article sits near the top of a
+# page, and trafilatura's own XPath queries grow faster than linearly with the tree.
+MAX_ELEMENTS = 20_000
+
+
+def prune_empty(root: HtmlElement) -> int:
+    """Remove empty layout elements in one linear pass; return how many were removed.
+
+    A page padded with thousands of empty ``<div class="ad-slot">`` is thus no bigger for
+    extraction than the page without them. Children are visited before their parents, so a
+    wrapper holding only empty elements goes too. An inline element goes only without a tail
+    (its whitespace may separate two words); a block element's whitespace tail is not text.
+    """
+    removed = 0
+    for el in reversed(list(root.iter())):
+        tag = el.tag
+        if tag not in _EMPTY_BLOCK_TAGS and tag not in _EMPTY_INLINE_TAGS:
+            continue
+        if len(el) or (el.text and el.text.strip()) or not _EMPTY_ATTRS.issuperset(el.attrib):
+            continue
+        tail = el.tail
+        if tail and (tag in _EMPTY_INLINE_TAGS or tail.strip()):
+            continue
+        parent = el.getparent()
+        if parent is None:
+            continue
+        parent.remove(el)  # takes the whitespace tail along: no string concatenation
+        removed += 1
+    return removed
+
+
+def cap_elements(root: HtmlElement, limit: int = MAX_ELEMENTS) -> int:
+    """Cut the tree after its first ``limit`` elements (document order); return how many went.
+
+    A bound on extraction's work, whatever the page holds: every element after the limit is
+    removed, with the following siblings of the limit element and of each of its ancestors.
+    """
+    total = 0
+    cut: HtmlElement | None = None
+    for el in root.iter():
+        total += 1
+        if total == limit:
+            cut = el
+    if cut is None or total <= limit:
+        return 0
+    node: HtmlElement | None = cut
+    # the limit element's own subtree is after it in document order too
+    for child in list(cut):
+        cut.remove(child)
+    while node is not None:
+        sibling = node.getnext()
+        while sibling is not None:
+            following = sibling.getnext()
+            node.getparent().remove(sibling)
+            sibling = following
+        node = node.getparent()
+    return total - sum(1 for _ in root.iter())
 
 
 def is_boilerplate(el: HtmlElement) -> bool:

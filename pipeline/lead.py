@@ -106,7 +106,7 @@ def find_lead(root: HtmlElement, title_el: HtmlElement | None, metas: dict[str, 
     """The sapo: the best-ranked sapo element after the title, else a shown meta description."""
     best: tuple[int, str] | None = None
     positions: dict[HtmlElement, int] | None = None
-    for el in root.xpath("//body//*[@class]"):
+    for el in root.xpath("//body/descendant::*[@class]"):
         if not _CLASS_RE.search(el.get("class", "")):
             continue
         rank = next((i for i, test in enumerate(_TESTS) if test(el)), None)

@@ -156,7 +156,7 @@ def choose_author(
     author = clean_author(_author_from_jsonld(objects), names)
     if author:
         return author
-    for el in root.xpath("//body//*[@class or @id]"):
+    for el in root.xpath("//body/descendant::*[@class or @id]"):
         marker = f"{el.get('class', '')} {el.get('id', '')}"
         if _AUTHOR_CLASS_RE.search(marker) and not is_boilerplate(el):
             text = " ".join(el.text_content().split())

@@ -59,7 +59,7 @@ _CENTER_RE = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
 _CAPTION_BLOCK_TAGS = frozenset(("p", "div", "span", "em", "i", "figcaption", "small"))
 # Short text nodes: candidate block headings ("TIN LIÊN QUAN"); evaluated once, in C.
 _SHORT_TEXT_XPATH = (
-    ".//text()[string-length(normalize-space(.)) >= 4 and string-length(normalize-space(.)) <= 40]"
+    "descendant::text()[string-length(normalize-space(.)) >= 4 and string-length(normalize-space(.)) <= 40]"
 )
 # A block is kept if it holds the h1, over half the page text, or 30% of its paragraph text.
 _GUARD_PAGE_SHARE = 0.5
@@ -231,7 +231,7 @@ def clean_dom(tree: HtmlElement, rules: NoiseRules | None = None) -> list[str]:
             guarded_drop(el, el.tag)
     # Headings before classes: a "related-title" heading must take its link list with it.
     _drop_related_blocks(scope, rules, guarded_drop)
-    for el in scope.xpath(".//*[@class or @id]"):
+    for el in scope.xpath("descendant::*[@class or @id]"):
         for tok in _class_tokens(el):
             reason = _token_rule(rules, tok)
             if reason:

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import PurePath
 
 from pipeline.decode import decode_html
-from pipeline.extract import extract_html, extract_text
+from pipeline.extract import ExtractTimeout, extract_html, extract_text
 from pipeline.language import detect_language
 from pipeline.text import normalize
 from pipeline.types import Article, Extracted, Page, Selectors
@@ -29,7 +29,11 @@ _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNOR
 
 
 class ExtractionFailed(ValueError):
-    """The page holds no usable article body; the message says why."""
+    """The page holds no usable article body; the message says why.
+
+    A message starting ``extract_timeout:`` means the page went over the extraction time
+    budget (the crawler counts it under that kind, not as an ordinary extraction failure).
+    """
 
 
 def content_hash(text: str) -> str:
@@ -78,14 +82,17 @@ def extract_page(
     if is_text_page(page):
         extracted = extract_text(html, url=page.url, published=published)
     else:
-        extracted = extract_html(html, url=page.url, selectors=selectors)
+        try:
+            extracted = extract_html(html, url=page.url, selectors=selectors)
+        except ExtractTimeout as exc:
+            raise ExtractionFailed(f"extract_timeout: {exc}") from None
         if extracted is not None and published is not None:
             extracted.published, extracted.published_from = published, "given"
     if extracted is None or len(extracted.text.strip()) < MIN_TEXT_CHARS:
         raise ExtractionFailed("no article body found (empty, not an article page, or a changed template)")
     if extracted.language is None:
         extracted.language = detect_language(extracted.text)
-    return extracted, warnings
+    return extracted, warnings + extracted.warnings
 
 
 def to_article(page: Page, extracted: Extracted, warnings: list[str] | None = None) -> Article:

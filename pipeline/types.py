@@ -56,6 +56,7 @@ class Extracted:
     language: str | None = None
     url: str | None = None  # canonical/og:url declared by the page, if any
     noise_removed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # "kind: detail", e.g. page_truncated
 
 
 @dataclass
