@@ -21,7 +21,7 @@ import re
 import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -345,18 +345,56 @@ def uses_fts(session: Session) -> bool:
     return _HAS_FTS[engine]
 
 
+MAX_DATE_TAGS = 36  # a date range needing more year/month tags than this is checked on the rows only
+
+
+def date_tags(
+    since: datetime | None, until: datetime | None, now: datetime | None = None
+) -> list[str] | None:
+    """Year and month tags (see storage.db.search_tags) covering [since, until): whole years as
+    ``y__YYYY``, the months at either end as ``m__YYYY_MM``. A superset: the exact bounds are
+    still checked on the rows. None when the range is open at the start or needs too many tags."""
+    if since is None:
+        return None
+    start = since.astimezone(UTC) if since.tzinfo else since
+    end = until.astimezone(UTC) if until and until.tzinfo else until
+    if end is None:  # up to now, and a month beyond for clocks and dates a little ahead
+        end = (now or datetime.now(UTC)).replace(tzinfo=None) + timedelta(days=31)
+    end = end.replace(tzinfo=None) - timedelta(microseconds=1)
+    start = start.replace(tzinfo=None)
+    if end < start:
+        return []
+    tags: list[str] = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        whole_year = month == 1 and (year, 12) <= (end.year, end.month)
+        if whole_year:
+            tags.append(f"y__{year}")
+            year += 1
+            continue
+        tags.append(f"m__{year}_{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        if len(tags) > MAX_DATE_TAGS:
+            return None
+    return tags
+
+
 def _fts_query(node: Node | None, filters: Filters) -> tuple[str, Filters] | None:
     """The FTS5 query for ``node`` with the filters the index holds as tokens (source, language,
-    event type, copies; migration 0005) folded in, and the filters left to check on the rows."""
+    event type, copies, year and month; migration 0005) folded in, and the filters left to
+    check on the rows (the exact date bounds among them)."""
     fts = to_fts(node)
     if fts is None:
         return None
     tags = [
-        tag_token(kind, value)
+        f'"{tag_token(kind, value)}"'
         for kind, value in (("s", filters.source_id), ("l", filters.language), ("t", filters.event_type))
         if value
     ]
-    expr = " AND ".join([f"({fts})", *(f'"{t}"' for t in tags)])
+    dates = date_tags(filters.since, filters.until)
+    if dates is not None:
+        tags.append("(" + " OR ".join(f'"{t}"' for t in dates) + ")" if dates else '"y__0000"')
+    expr = " AND ".join([f"({fts})", *tags])
     if not filters.with_duplicates:
         expr = f'({expr}) NOT "{COPY_TAG}"'
     rest = replace(filters, source_id=None, language=None, event_type=None, with_duplicates=True)
@@ -585,7 +623,8 @@ def reindex(session: Session, batch: int = 1000) -> int:
         session.execute(
             sa.text(
                 "INSERT INTO articles_fts(rowid, search_text, pairs, tags) SELECT id, search_text, "
-                "nm_word_pairs(search_text), nm_search_tags(source_id, language, event_type, duplicate_of) "
+                "nm_word_pairs(search_text), "
+                "nm_search_tags(source_id, language, event_type, duplicate_of, published_at) "
                 "FROM articles"
             )
         )

@@ -1,14 +1,17 @@
 """Engines, sessions and migrations.
 
-``DATABASE_URL`` is resolved by the caller (settings.py) and passed in: this module reads
-no environment. SQLite runs in WAL mode with a busy timeout so that a crawl and a CLI
-query can share the file; PostgreSQL needs nothing special.
+``DATABASE_URL`` is resolved by the caller (settings.py) and passed in. The only environment
+this module reads is SQLite's: ``NEWSMON_DB_BUSY_TIMEOUT`` (seconds a writer waits for another
+process's lock, default 30) and ``NEWSMON_SQLITE_MAX_PAGE_COUNT`` (a test hook: caps the file's
+pages, so that a test can fill the "disk"). SQLite runs in WAL mode with that busy timeout so
+that a crawl and a CLI query can share the file; PostgreSQL needs nothing special.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +29,119 @@ logger = logging.getLogger(__name__)
 
 class DatabaseError(RuntimeError):
     """The database cannot be used; the message says what to fix."""
+
+
+DEFAULT_BUSY_TIMEOUT = 30.0
+
+
+def busy_timeout() -> float:
+    """Seconds a SQLite writer waits for another process's lock (env NEWSMON_DB_BUSY_TIMEOUT)."""
+    raw = os.environ.get("NEWSMON_DB_BUSY_TIMEOUT", "").strip()
+    if not raw:
+        return DEFAULT_BUSY_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        raise DatabaseError(f"NEWSMON_DB_BUSY_TIMEOUT={raw!r} is not a number of seconds (e.g. 30)") from None
+    if value < 0:
+        raise DatabaseError(f"NEWSMON_DB_BUSY_TIMEOUT={raw!r} must be 0 or more seconds")
+    return value
+
+
+def _max_page_count() -> int | None:
+    raw = os.environ.get("NEWSMON_SQLITE_MAX_PAGE_COUNT", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise DatabaseError(f"NEWSMON_SQLITE_MAX_PAGE_COUNT={raw!r} must be a positive number of pages")
+    return int(raw)
+
+
+_DISCONNECT_HINTS = (
+    "server closed the connection",
+    "terminating connection",
+    "connection refused",
+    "could not connect",
+    "connection is closed",
+    "connection already closed",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "the database system is in recovery mode",
+    "consuming input failed",
+    "ssl syscall error",
+)
+
+
+def database_error_kind(exc: BaseException) -> str | None:
+    """``locked``, ``full`` or ``disconnect`` when ``exc`` is a database that cannot take writes
+    now (another process's lock, no space, the server gone); None for anything else (a bug).
+
+    The causes are searched too: SQLite rolls back the whole transaction on a full disk, so a
+    savepoint's rollback then fails with "no such savepoint" caused by the real error.
+    """
+    seen: set[int] = set()
+    node: BaseException | None = exc
+    while node is not None and id(node) not in seen:
+        seen.add(id(node))
+        kind = _own_kind(node)
+        if kind:
+            return kind
+        node = node.__cause__ or node.__context__
+    return None
+
+
+def _own_kind(exc: BaseException) -> str | None:
+    orig = getattr(exc, "orig", None) or exc
+    lowered = str(orig).lower()
+    if "database is locked" in lowered or "database table is locked" in lowered:
+        return "locked"
+    if any(hint in lowered for hint in ("database or disk is full", "no space left on device", "disk full")):
+        return "full"
+    if getattr(exc, "connection_invalidated", False) or any(hint in lowered for hint in _DISCONNECT_HINTS):
+        return "disconnect"
+    return None
+
+
+def describe_database_error(exc: BaseException, url: str | Any | None = None) -> str | None:
+    """One line for the operator, naming the database and what to do, for the errors
+    :func:`database_error_kind` knows; None for anything else."""
+    kind = database_error_kind(exc)
+    where = _describe_url(url)
+    if kind == "locked":
+        return (
+            f"database is locked by another process (waited {busy_timeout():g} s){where}: "
+            "stop the other writer or raise NEWSMON_DB_BUSY_TIMEOUT"
+        )
+    if kind == "full":
+        place = _folder(url) or "the database server"
+        return f"disk full{where}: free space on {place} and run the crawl again"
+    if kind == "disconnect":
+        orig = getattr(exc, "orig", None) or exc
+        first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+        return f"lost the connection to the database{where} ({first}): check that the server is up"
+    return None
+
+
+def _describe_url(url: str | Any | None) -> str:
+    if url is None:
+        return ""
+    try:
+        return f" ({make_url(url).render_as_string(hide_password=True)})"
+    except ArgumentError:
+        return ""
+
+
+def _folder(url: str | Any | None) -> str | None:
+    """The folder of a SQLite file (where space must be freed); None for a server database."""
+    if url is None:
+        return None
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return str(Path(parsed.database).expanduser().resolve().parent)
 
 
 _WORDS = re.compile(r"[^\W_]+")
@@ -53,20 +169,29 @@ def tag_token(kind: str, value: str) -> str:
 COPY_TAG = "c__copy"  # the search-index tag of an article that is a copy of another
 
 
-def search_tags(source_id: str | None, language: str | None, event_type: str | None, copy_of: Any) -> str:
-    """The filter tokens of an article in the search index: its source, language, event type and
-    whether it is a copy, so that the usual filters narrow the index lookup itself instead of
-    being checked row by row afterwards (a filter on one source of forty over a million articles)."""
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+def search_tags(
+    source_id: str | None, language: str | None, event_type: str | None, copy_of: Any, published: Any = None
+) -> str:
+    """The filter tokens of an article in the search index: its source, language, event type,
+    whether it is a copy, and the year and month it was published (UTC, as stored), so that
+    the usual filters narrow the index lookup itself instead of being checked row by row
+    afterwards (one source of forty, or a year long past, over a million articles)."""
     tags = [tag_token("s", source_id or ""), tag_token("l", language or ""), tag_token("t", event_type or "")]
     if copy_of is not None:
         tags.append(COPY_TAG)
+    month = _MONTH.match(str(published)) if published is not None else None
+    if month:
+        tags += [f"y__{month[1]}", f"m__{month[1]}_{month[2]}"]
     return " ".join(tags)
 
 
 def register_sqlite_functions(dbapi_connection: Any) -> None:
     """SQL functions the schema's triggers call (every connection that writes articles needs them)."""
     dbapi_connection.create_function("nm_word_pairs", 1, word_pairs, deterministic=True)
-    dbapi_connection.create_function("nm_search_tags", 4, search_tags, deterministic=True)
+    dbapi_connection.create_function("nm_search_tags", 5, search_tags, deterministic=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -75,7 +200,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout() * 1000)}")
+    max_pages = _max_page_count()
+    if max_pages is not None:
+        cursor.execute(f"PRAGMA max_page_count={max_pages}")
     cursor.close()
 
 
@@ -92,7 +220,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        kwargs.setdefault("connect_args", {"timeout": busy_timeout()})
     else:
         kwargs.setdefault("pool_pre_ping", True)
     try:

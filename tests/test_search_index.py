@@ -110,3 +110,45 @@ def test_downgrade_and_upgrade_keep_the_index_whole(tmp_path):
     with session_scope(sessions) as s:
         assert urls(search(s, '"thong tin doi ngoai"')) == {"2"}
         s.execute(sa.text("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 0)"))
+
+
+def test_date_filters_use_year_and_month_tags_and_exact_bounds(sessions):
+    with session_scope(sessions) as s:
+        for n in range(3):  # published 2025-01-01, 01-02, 01-03 (see add)
+            add(s, n, "Tập huấn thông tin đối ngoại.")
+        moved = add(s, 9, "Tập huấn thông tin đối ngoại.")
+        s.execute(
+            sa.update(Article)
+            .where(Article.id == moved)
+            .values(published_at=datetime(2019, 5, 2, tzinfo=UTC))
+        )
+    day = lambda d: datetime(2025, 1, d, tzinfo=UTC)  # noqa: E731
+    with session_scope(sessions) as s:
+        assert urls(search(s, "tap huan", Filters(since=day(2)))) == {"1", "2"}
+        assert urls(search(s, "tap huan", Filters(since=day(1), until=day(2)))) == {"0"}
+        assert urls(search(s, "tap huan", Filters(since=datetime(2019, 1, 1, tzinfo=UTC), until=day(1)))) == {
+            "9"
+        }
+        assert urls(search(s, "tap huan", Filters(since=datetime(2000, 1, 1, tzinfo=UTC)))) == {
+            "0",
+            "1",
+            "2",
+            "9",
+        }
+        assert urls(search(s, "tap huan", Filters(since=day(3), until=day(1)))) == set()
+        s.execute(sa.text("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 0)"))
+
+
+def test_date_tags_cover_the_range_with_years_and_months():
+    from pipeline.search import date_tags
+
+    utc = lambda *a: datetime(*a, tzinfo=UTC)  # noqa: E731
+    assert date_tags(utc(2023, 11, 15), utc(2025, 2, 1)) == [
+        "m__2023_11",
+        "m__2023_12",
+        "y__2024",
+        "m__2025_01",
+    ]
+    assert date_tags(utc(2024, 1, 1), None, now=utc(2024, 12, 1)) == ["y__2024"]
+    assert date_tags(None, utc(2024, 1, 1)) is None  # open start: rows only
+    assert date_tags(utc(2024, 3, 1), utc(2024, 3, 1)) == []

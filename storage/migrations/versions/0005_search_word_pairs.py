@@ -10,8 +10,8 @@ and a column filter on every lookup. It becomes a contentless FTS5 table of two 
 ``search_text`` (the folded words), ``pairs`` (consecutive word pairs ``a_b``, made by the
 SQL function ``nm_word_pairs`` that storage/db.py registers on every connection), so that
 a phrase is looked up by its pairs instead of by the positions of its common words, and
-``tags`` (``nm_search_tags``: source, language, event type, ``dup`` for a copy), so that the
-usual filters and the folding of copies narrow the lookup itself. Triggers
+``tags`` (``nm_search_tags``: source, language, event type, a tag for a copy, year and month
+of publication), so that the usual filters and the folding of copies narrow the lookup itself. Triggers
 keep it in sync with ``articles``; a contentless table deletes by being given the old values,
 which the triggers have. PostgreSQL is not touched.
 """
@@ -31,7 +31,7 @@ OLD_TRIGGERS = ("articles_fts_ai", "articles_fts_ad", "articles_fts_au")
 def _values(row: str) -> str:
     return (
         f"{row}.search_text, nm_word_pairs({row}.search_text), "
-        f"nm_search_tags({row}.source_id, {row}.language, {row}.event_type, {row}.duplicate_of)"
+        f"nm_search_tags({row}.source_id, {row}.language, {row}.event_type, {row}.duplicate_of, {row}.published_at)"
     )
 
 
@@ -40,7 +40,7 @@ _DELETE = (
     f"VALUES ('delete', old.id, {_values('old')});"
 )
 _INSERT = f"INSERT INTO articles_fts(rowid, search_text, pairs, tags) VALUES (new.id, {_values('new')});"
-INDEXED = "search_text, source_id, language, event_type, duplicate_of"
+INDEXED = "search_text, source_id, language, event_type, duplicate_of, published_at"
 PAIRS_DDL = (
     "CREATE VIRTUAL TABLE articles_fts USING fts5(search_text, pairs, tags, content='', "
     "tokenize=\"unicode61 remove_diacritics 2 tokenchars '_'\")",
