@@ -25,13 +25,13 @@ PG_PASS := NEWSMON_TEST_DATABASE_URL=$$NEWSMON_TEST_PG_URL
 test: setup services ## lint, the suite on SQLite, then the database tests again on PostgreSQL
 	$(BIN)/ruff check .
 	. ./$(SERVICES_ENV) && $(BIN)/pytest -m "not pg"
-	. ./$(SERVICES_ENV) && $(PG_PASS) $(BIN)/pytest -m "db or pg"
+	. ./$(SERVICES_ENV) && $(PG_PASS) $(BIN)/pytest -m "(db or pg) and not one_backend"
 
 test-sqlite: setup services ## the whole suite on SQLite (PostgreSQL-only tests excluded)
 	. ./$(SERVICES_ENV) && $(BIN)/pytest -m "not pg"
 
-test-pg: setup services ## the database tests (marker db) and PostgreSQL's own on PostgreSQL
-	. ./$(SERVICES_ENV) && $(PG_PASS) $(BIN)/pytest -m "db or pg"
+test-pg: setup services ## the database tests (marker db, less one_backend) and PostgreSQL's own, on PostgreSQL
+	. ./$(SERVICES_ENV) && $(PG_PASS) $(BIN)/pytest -m "(db or pg) and not one_backend"
 
 services: ## start (or reuse) the test services; `bash tests/services.sh stop` stops them
 	bash tests/services.sh start

@@ -179,6 +179,7 @@ def test_processing_failure_keeps_the_raw_page(database_url, monkeypatch: pytest
     assert store.process_stored(outcome.page_id).status == "new"
 
 
+@pytest.mark.one_backend  # errors before any query
 def test_unknown_source_and_bad_database_are_one_line_errors(database_url):
     unknown = run("crawl", "no-such-source", db=database_url)
     assert unknown.returncode == 2 and "no source with id 'no-such-source'" in unknown.stderr

@@ -126,6 +126,7 @@ def test_dead_sources_record_one_failure_each_and_exit_cleanly(database_url, tmp
     assert len(runs(db_url)) == 3
 
 
+@pytest.mark.one_backend  # the first crawl fixture covers the same path
 def test_demo_stores_every_sample_article(database_url):
     db_url = database_url
     result = newsmon(["demo"], db_url, {})

@@ -64,6 +64,7 @@ def test_a_bad_config_is_one_line_naming_file_and_field(tmp_path, text, expected
     assert "\n" not in message and message.startswith(str(path)) and expected in message, message
 
 
+@pytest.mark.one_backend  # a config error, before any query
 def test_bad_config_in_the_cli_is_one_line_exit_2(database_url, tmp_path):
     path = tmp_path / "alerts.yaml"
     path.write_text("channels: 5\n", encoding="utf-8")
@@ -131,6 +132,7 @@ def test_a_failing_channel_is_retried_with_backoff_then_failed_while_others_get_
         assert all(SECRET not in (r.last_error or "") + r.channel_display for r in rows.values())
 
 
+@pytest.mark.one_backend  # masking happens before storage
 def test_alerts_test_and_list_never_show_a_secret(database_url, tmp_path):
     with WebhookSink(status=500) as broken, WebhookSink() as working:
         path = tmp_path / "alerts.yaml"
