@@ -513,16 +513,33 @@ def crawl(
             )
         enqueue_crawls(obj, ids, overrides, fmt)
         return
-    run_ids = run_crawls(
-        obj,
-        ids,
-        since=since,
-        max_pages=max_pages,
-        max_articles=max_articles,
-        overrides=overrides,
-        NEWSMON_TRIGGER=trigger,
-    )
-    print_runs(obj, run_ids, fmt)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from crawl.extensions import database_failures
+    from storage.db import describe_database_error
+
+    try:
+        run_ids = run_crawls(
+            obj,
+            ids,
+            since=since,
+            max_pages=max_pages,
+            max_articles=max_articles,
+            overrides=overrides,
+            NEWSMON_TRIGGER=trigger,
+        )
+        print_runs(obj, run_ids, fmt)
+    except SQLAlchemyError as exc:  # the database refused writes before or after the crawl
+        message = describe_database_error(exc, obj.database_url)
+        if message is None:
+            raise
+        err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
+    failures = database_failures()
+    if failures:  # a crawl stopped with reason database_error: say why, once per distinct error
+        for message in failures:
+            err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
     if strict:
         _exit_if_failed(obj, run_ids)
 

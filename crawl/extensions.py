@@ -5,19 +5,24 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
 from scrapy.spiders import Spider
+from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from crawl.context import CrawlContext, get_context
 from pipeline.alerts import deliver_pending
 from storage import repository as repo
-from storage.db import session_scope
+from storage.db import database_error_kind, describe_database_error, session_scope
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +32,56 @@ _INTERRUPTED = {"shutdown", "cancelled"}
 # rule will not, so they never make the next crawl page deeper.
 _TRANSIENT = {"timeout", "truncated", "connection_lost", "connection", "connection_refused", "dns"}
 _TRANSIENT |= {"redirect_loop", "error", "http_408", "http_429"}
+# The close reason of a crawl stopped because the database cannot take writes (locked by
+# another process, disk full, server gone): the run is recorded as failed, the CLI exits 1.
+DATABASE_ERROR = "database_error"
+_DATABASE_FAILURES: list[str] = []
+
+
+T = TypeVar("T")
+# A lost connection is retried after 1, 2, 4, 8 and 16 s: a PostgreSQL restart or failover
+# takes seconds. The engine's pool_pre_ping then hands out a fresh connection.
+RECONNECT_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
+
+
+def with_reconnect(work: Callable[[], T], delays: tuple[float, ...] = RECONNECT_DELAYS) -> T:
+    """``work()``, run again after a lost database connection (it must be idempotent: each
+    attempt is its own transaction, and the failed one was rolled back)."""
+    for delay in (*delays, None):
+        try:
+            return work()
+        except SQLAlchemyError as exc:
+            if delay is None or database_error_kind(exc) != "disconnect":
+                raise
+            logger.warning("database connection lost (%s); retrying in %g s", type(exc).__name__, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def database_failures() -> list[str]:
+    """The database errors (one line each) that stopped a crawl in this process."""
+    return list(_DATABASE_FAILURES)
+
+
+def database_failure(crawler: Crawler, exc: BaseException, *, close: bool = True) -> str | None:
+    """If ``exc`` is the database refusing writes, log it in one line (once), remember it for
+    the CLI and close the spider with reason ``database_error``; return the line. None: ``exc``
+    is something else, for the caller to handle."""
+    message = describe_database_error(exc, crawler.settings.get("DATABASE_URL"))
+    if message is None:
+        return None
+    spider = crawler.spider
+    name = getattr(spider, "source_id", None) or getattr(spider, "name", "crawl")
+    first = crawler.stats.get_value("newsmon/database_error") is None
+    if first:
+        crawler.stats.set_value("newsmon/database_error", message)
+        logger.error("%s: %s", name, message)
+    if message not in _DATABASE_FAILURES:
+        _DATABASE_FAILURES.append(message)
+    engine = crawler.engine
+    if close and first and engine is not None and engine.spider is not None:
+        deferred_from_coro(engine.close_spider_async(reason=DATABASE_ERROR))
+    return message
 
 
 def orphaned_pending_pages(session: Session, source_id: str) -> list[int]:
@@ -98,6 +153,14 @@ class CrawlRunRecorder:
         return ext
 
     def spider_opened(self, spider: Spider) -> None:
+        try:
+            self._open(spider)
+        except SQLAlchemyError as exc:
+            if database_failure(self.crawler, exc, close=False) is None:
+                raise
+            raise CloseSpider(DATABASE_ERROR) from None
+
+    def _open(self, spider: Spider) -> None:
         source = getattr(spider, "source", None)
         source_id = getattr(spider, "source_id", spider.name)
         with session_scope(self.context.sessions) as session:
@@ -123,7 +186,7 @@ class CrawlRunRecorder:
                 pid=os.getpid(),
             )
         spider.crawl_run_id = self.run_id
-        spider.known_filter = self.context.known
+        spider.known_filter = self.known
         spider.error_sink = self.record_error
         spider.resume_listings = resume
         self.process_orphans(orphans)
@@ -144,10 +207,22 @@ class CrawlRunRecorder:
     def record_error(self, url: str, kind: str, status: int | None, message: str) -> None:
         self.crawler.stats.inc_value(f"newsmon/errors/{kind}")
         try:
-            with session_scope(self.context.sessions) as session:
-                repo.record_fetch_error(session, self.run_id, url, kind, status, message[:2000])
-        except Exception:  # recording an error must never break the crawl
-            logger.exception("could not record %s error for %s", kind, url)
+            with_reconnect(lambda: self._record(url, kind, status, message), RECONNECT_DELAYS[:3])
+        except Exception as exc:  # recording an error must never break the crawl
+            message = describe_database_error(exc, self.crawler.settings.get("DATABASE_URL"))
+            if message:
+                logger.warning("could not record %s error for %s: %s", kind, url, message)
+            else:
+                logger.exception("could not record %s error for %s", kind, url)
+
+    def _record(self, url: str, kind: str, status: int | None, message: str) -> None:
+        with session_scope(self.context.sessions) as session:
+            repo.record_fetch_error(session, self.run_id, url, kind, status, message[:2000])
+
+    def known(self, canonical_urls: list[str]) -> set[str]:
+        """The spider's filter of stored links, through a database restart (short retries: the
+        spider calls it in the reactor thread)."""
+        return with_reconnect(lambda: self.context.known(canonical_urls), (0.5, 1.0, 2.0, 4.0, 8.0))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.run_id is None:
@@ -171,6 +246,34 @@ class CrawlRunRecorder:
         message = None
         if status == "failed" and error_counts:
             message = "errors: " + ", ".join(f"{k}={v}" for k, v in sorted(error_counts.items()))
+        if reason == DATABASE_ERROR:
+            message = str(stats.get("newsmon/database_error") or "the database refused writes")
+        try:
+            with_reconnect(
+                lambda: self._finish(reason, status, stats, error_counts, fetch_errors, responses, message)
+            )
+        except SQLAlchemyError as exc:
+            text = describe_database_error(exc, self.crawler.settings.get("DATABASE_URL"))
+            if text is None:
+                raise
+            # the row stays "running"; the next crawl marks it interrupted (its process is gone)
+            logger.warning("crawl run %s could not be closed: %s", self.run_id, text)
+            return
+        logger.info(
+            "crawl run %s for %s: %s (%s)", self.run_id, getattr(spider, "source_id", "?"), status, reason
+        )
+        self.deliver_alerts()
+
+    def _finish(
+        self,
+        reason: str,
+        status: str,
+        stats: dict[str, Any],
+        error_counts: dict[str, int],
+        fetch_errors: int,
+        responses: int,
+        message: str | None,
+    ) -> None:
         with session_scope(self.context.sessions) as session:
             repo.finish_crawl_run(
                 session,
@@ -188,10 +291,6 @@ class CrawlRunRecorder:
                 stats={k: _jsonable(v) for k, v in stats.items()},
                 message=message,
             )
-        logger.info(
-            "crawl run %s for %s: %s (%s)", self.run_id, getattr(spider, "source_id", "?"), status, reason
-        )
-        self.deliver_alerts()
 
     def deliver_alerts(self) -> None:
         """Send the alerts this crawl queued (and any left from before). Synchronous: a few
@@ -201,8 +300,12 @@ class CrawlRunRecorder:
             return
         try:
             counts = deliver_pending(self.context.sessions, alerts)
-        except Exception:  # delivery must never fail the crawl; the rows stay pending
-            logger.exception("alert delivery failed; `newsmon alerts send` retries")
+        except Exception as exc:  # delivery must never fail the crawl; the rows stay pending
+            message = describe_database_error(exc, self.crawler.settings.get("DATABASE_URL"))
+            if message:
+                logger.warning("alert delivery failed (%s); `newsmon alerts send` retries", message)
+            else:
+                logger.exception("alert delivery failed; `newsmon alerts send` retries")
             return
         if counts:
             logger.info("alerts: %s", ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))

@@ -20,7 +20,7 @@ from pipeline.text import search_document
 from pipeline.types import Article, Page, Selectors
 from pipeline.urls import canonical_url
 from storage import repository as repo
-from storage.db import session_scope
+from storage.db import database_error_kind, session_scope
 from storage.models import Article as ArticleRow
 from storage.models import Page as PageRow
 
@@ -130,6 +130,7 @@ class ArticleStore:
             article_id, status = repo.upsert_article(
                 session, article.canonical_url, **_article_fields(article, page_id)
             )
+            repo.serialize_enrichment(session)
             try:
                 with session.begin_nested():  # a savepoint: a bug here must not lose the article
                     enriched = enrich_article(session, session.get(ArticleRow, article_id))
@@ -137,6 +138,8 @@ class ArticleStore:
                         # The outbox: the event and its alerts commit together or not at all.
                         queue_event_alerts(session, enriched.event_id, self.alerts)
             except Exception as exc:
+                if database_error_kind(exc):  # locked, full, disconnected: not a bug, the caller decides
+                    raise
                 logger.exception("classification/dedup/events failed for %s", article.url)
                 repo.mark_page(session, page_id, "error", f"enrichment: {type(exc).__name__}: {exc}")
                 return Outcome(page_id, False, status, article_id, article, f"enrichment: {exc}")
