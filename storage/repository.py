@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.models import Alert, Article, CrawlRun, Event, FetchError, Page, Source, utcnow
@@ -243,6 +243,21 @@ def upsert_article(session: Session, canonical_url: str, **fields: Any) -> tuple
         fields.get("published_at"),
     )
     return article_id, "unchanged" if same else "updated"
+
+
+_ENRICH_LOCK_KEY = 0x6E65_7774  # PostgreSQL advisory lock: one enrichment at a time
+
+
+def serialize_enrichment(session: Session) -> None:
+    """Hold, until this transaction ends, the right to compare the article with those stored.
+
+    Near-duplicate and event matching read what other articles are stored; two near-copies
+    stored at the same moment by two threads or workers would not see each other (neither has
+    committed) and both would stay originals. SQLite already serialises writers (the article's
+    upsert holds the write lock); PostgreSQL takes a transaction-level advisory lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ENRICH_LOCK_KEY})
 
 
 def get_article(session: Session, key: str | int) -> Article | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from pipeline.text import search_document
 from storage import repository as repo
 from storage.db import make_engine, session_factory, session_scope
 from storage.models import Alert
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, DatabaseServer
 from tests.test_seed_events import SEEDS, republished_copy_of_001
 from web.app import create_app
 
@@ -47,9 +48,10 @@ def hostile_page(tmp: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def web_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+def web_db(tmp_path_factory: pytest.TempPathFactory, database_server: DatabaseServer) -> Iterator[str]:
+    """SQLite, or a PostgreSQL database when the suite runs on PostgreSQL (marker ``db``)."""
     tmp = tmp_path_factory.mktemp("web")
-    url = f"sqlite:///{tmp / 'web.db'}"
+    url = database_server.new("web", tmp)
     newsmon(url, "demo")
     newsmon(url, "ingest", *map(str, SEEDS), str(republished_copy_of_001(tmp)), str(hostile_page(tmp)),
             "--no-deliver")  # fmt: skip
@@ -68,7 +70,8 @@ def web_db(tmp_path_factory: pytest.TempPathFactory) -> str:
                     payload={"title": f"Silent {IMG}"}))  # fmt: skip
         s.add(Alert(key="event:1", channel="c1", channel_display="json://hooks.example.org/x", kind="new_event",
                     event_id=1, status="sent", attempts=1, sent_at=datetime.now(UTC)))  # fmt: skip
-    return url
+    yield url
+    database_server.drop(url)
 
 
 @pytest.fixture(scope="session")
