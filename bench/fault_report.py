@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -374,9 +375,15 @@ def run_scenario(sites: SampleSites, scenario: Scenario, workdir: Path) -> Resul
     )
 
 
-def run_matrix(names: list[str] | None = None, progress: bool = False) -> list[Result]:
+def run_matrix(
+    names: list[str] | None = None,
+    progress: bool = False,
+    on_result: Callable[[list[Result], int], None] | None = None,
+) -> list[Result]:
+    """Run the scenarios in order; ``on_result(results so far, total)`` after each one, so a
+    long run that is stopped (or hangs) keeps what it measured."""
     scenarios = [BY_NAME[n] for n in names] if names else SCENARIOS
-    results = []
+    results: list[Result] = []
     with (
         tempfile.TemporaryDirectory(prefix="newsmon-faults-") as tmp,
         SampleSites(ports={site: 0 for site in DEFAULT_PORTS}) as sites,
@@ -385,6 +392,16 @@ def run_matrix(names: list[str] | None = None, progress: bool = False) -> list[R
             if progress:
                 print(f"… {scenario.name}", file=sys.stderr, flush=True)
             results.append(run_scenario(sites, scenario, Path(tmp)))
+            if progress:
+                r = results[-1]
+                print(
+                    f"  {'ok' if r.ok else 'NOT OK'}: survived={r.survived} lost={r.lost} "
+                    f"dup={r.duplicates} ({r.seconds} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            if on_result is not None:
+                on_result(results, len(scenarios))
     return results
 
 
@@ -416,7 +433,8 @@ def _mark(n: int) -> str:
     return "0" if n == 0 else f"[red]{n}[/]"
 
 
-def markdown(results: list[Result]) -> str:
+def markdown(results: list[Result], total: int | None = None) -> str:
+    """docs/faults.md; with ``total`` above the results' count, marked as a partial run."""
     n = len(catalog())
     lines = [
         "# Fault matrix",
@@ -442,6 +460,8 @@ def markdown(results: list[Result]) -> str:
         "| fault | where | survived | stored under fault | lost | dup | incomplete | requests | errors counted |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    if total is not None and len(results) < total:
+        lines[2:2] = [f"**Partial run: {len(results)} of {total} faults measured so far.**", ""]
     for r in results:
         under = str(r.stored_under_fault)
         if r.forbidden_fetched is not None:
@@ -464,7 +484,14 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [n for n in names or [] if n not in BY_NAME]
     if unknown:
         parser.error(f"unknown fault(s) {unknown}; known: {', '.join(BY_NAME)}")
-    results = run_matrix(names, progress=args.format == "table")
+    docs = PROJECT / "docs" / "faults.md"
+
+    def write_partial(results: list[Result], total: int) -> None:
+        docs.write_text(markdown(results, total), encoding="utf-8")
+
+    results = run_matrix(
+        names, progress=args.format == "table", on_result=write_partial if args.write_docs else None
+    )
     if args.format == "json":
         print(json.dumps([{**asdict(r), "ok": r.ok} for r in results], ensure_ascii=False, indent=2))
     else:
@@ -475,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
             for note in r.notes:
                 print(f"{r.fault}: {note}")
     if args.write_docs:
-        (PROJECT / "docs" / "faults.md").write_text(markdown(results), encoding="utf-8")
+        docs.write_text(markdown(results), encoding="utf-8")
     return 0 if all(r.ok for r in results) else 1
 
 
