@@ -2,9 +2,8 @@
 
 ``search_text`` already holds the folded words (``tap huan thong tin doi ngoai``), so the
 ``simple`` configuration (lower case, no stemming, no stop words) indexes it as it is: every word
-keeps its position, which phrases need. Migration 0006 makes the GIN index on
-``to_tsvector('simple', search_text)``; the condition here uses that very expression (with the
-configuration inline, not as a parameter) so the planner can use the index.
+keeps its position, which phrases need. Migration 0006 stores that vector in the generated column
+``articles.search_tsv`` with a GIN index on it; matching and ranking read the stored vector.
 
 The parsed query (:func:`pipeline.search.parse_query`) becomes ``to_tsquery`` text in which every
 word is a quoted lexeme: nothing the user typed is read as tsquery syntax, so ``'":*()&|!`` give
@@ -35,8 +34,8 @@ RANK_NORMALIZATION = 1  # divide by 1 + log(document length): long articles don'
 
 
 def search_vector() -> sa.ColumnElement[Any]:
-    """The indexed expression (migration 0006); queries must use exactly this to use the index."""
-    return sa.func.to_tsvector(CONFIG, Article.search_text)
+    """The indexed vector: the generated column of migration 0006 (not a model attribute)."""
+    return sa.literal_column(f"{Article.__tablename__}.search_tsv")
 
 
 def _lexeme(word: str) -> str:

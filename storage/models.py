@@ -60,9 +60,9 @@ def utcnow() -> datetime:
 
 def in_models(name: str | None, type_: str, parent_names: Any) -> bool:
     """For Alembic's comparisons: the search indexes are not described by a model: SQLite's FTS5
-    table (``articles_fts`` and its shadow tables, migrations 0004-0005) and PostgreSQL's GIN
-    expression index (``ix_articles_search_tsv``, migration 0006)."""
-    if type_ == "index" and name == "ix_articles_search_tsv":
+    table (``articles_fts`` and its shadow tables, migrations 0004-0005) and PostgreSQL's
+    ``articles.search_tsv`` column and its GIN index (migration 0006)."""
+    if (type_, name) in (("index", "ix_articles_search_tsv"), ("column", "search_tsv")):
         return False
     return not (type_ == "table" and name is not None and name.startswith("articles_fts"))
 
