@@ -32,6 +32,9 @@ _INTERRUPTED = {"shutdown", "cancelled"}
 # rule will not, so they never make the next crawl page deeper.
 _TRANSIENT = {"timeout", "truncated", "connection_lost", "connection", "connection_refused", "dns"}
 _TRANSIENT |= {"redirect_loop", "error", "http_408", "http_429"}
+# A page over DOWNLOAD_MAXSIZE was not stored, so it is fetched again when reached; it may be
+# back to normal size (a page padded or with an embedded video for a while).
+_TRANSIENT |= {"too_large"}
 # The close reason of a crawl stopped because the database cannot take writes (locked by
 # another process, disk full, server gone): the run is recorded as failed, the CLI exits 1.
 DATABASE_ERROR = "database_error"
