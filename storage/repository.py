@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from storage.models import Alert, Article, CrawlRun, Event, FetchError, Page, Source, utcnow
 
 _COMPRESS_LEVEL = 6
+MAX_ID = 2**31 - 1  # INTEGER primary keys
 _IN_CHUNK = 500  # stay far below SQLite's bound-parameter limit
 
 
@@ -263,7 +264,8 @@ def serialize_enrichment(session: Session) -> None:
 def get_article(session: Session, key: str | int) -> Article | None:
     """An article by id or by (canonical) URL."""
     if isinstance(key, int) or str(key).isdigit():
-        return session.get(Article, int(key))
+        # Ids are 32-bit (PostgreSQL raises on a larger one, SQLite would just find nothing).
+        return session.get(Article, int(key)) if 0 < int(key) <= MAX_ID else None
     return session.scalar(select(Article).where(or_(Article.canonical_url == key, Article.url == key)))
 
 

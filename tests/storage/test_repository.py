@@ -144,3 +144,9 @@ def test_iter_pages_batches_and_filters(sessions):
         assert len(list(repo.iter_pages(s, batch=2))) == 7
         assert len(list(repo.iter_pages(s, statuses=["failed"], batch=2))) == 3
         assert repo.count_pages(s, source_id="a") == 3
+
+
+def test_an_id_beyond_the_integer_range_is_no_article(sessions):
+    with session_scope(sessions) as s:
+        assert repo.get_article(s, 2**40) is None and repo.get_article(s, str(2**63)) is None
+        assert repo.get_article(s, 0) is None
