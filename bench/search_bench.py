@@ -136,9 +136,10 @@ def time_queries(sessions, runs: int, like: bool) -> dict[str, list[float]]:
                     timings.setdefault(name, []).append((time.perf_counter() - t) * 1000)
             # Filters at both ends of the corpus: the last tenth (recent) and the second tenth (old).
             (size,) = session.execute(sa.text("SELECT max(id) FROM articles")).one()
-            at = lambda share: (datetime(2019, 1, 1) + timedelta(minutes=3 * int(size * share))).replace(
-                tzinfo=UTC
-            )  # noqa: E731
+
+            def at(share: float) -> datetime:
+                return (datetime(2019, 1, 1) + timedelta(minutes=3 * int(size * share))).replace(tzinfo=UTC)
+
             for name, filters in (
                 ("source+recent", searching.Filters(source_id="s7", since=at(0.9))),
                 ("source+old", searching.Filters(source_id="s7", since=at(0.1), until=at(0.2))),

@@ -36,7 +36,7 @@ from web.schemas import (
     Stats,
 )
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: PostgreSQL refuses anything larger
 MAX_OFFSET = 100_000
 ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": Problem, "description": "a bad parameter; `detail` says what to fix"},

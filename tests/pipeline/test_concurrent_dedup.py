@@ -20,7 +20,9 @@ def _page(n: int, copy: int, body: str) -> Page:
     lines = [line for line in body.splitlines() if line.strip()]
     title, text = lines[0], "\n".join(f"<p>{line}</p>" for line in lines[1:])
     html = f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{text}</article></body></html>"
-    return Page(url=f"https://site{copy}.vn/bai-{n}.html", body=html.encode(), headers={"Content-Type": "text/html"})
+    return Page(
+        url=f"https://site{copy}.vn/bai-{n}.html", body=html.encode(), headers={"Content-Type": "text/html"}
+    )
 
 
 def test_near_copies_stored_at_once_are_linked(database_url):

@@ -108,7 +108,14 @@ def test_unknown_ids_are_404(client, path):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/articles/0", "/api/articles/abc", f"/api/events/{2**70}", "/api/events/-3"]
+    "path",
+    [
+        "/api/articles/0",
+        "/api/articles/abc",
+        f"/api/events/{2**70}",
+        f"/api/articles/{2**31}",
+        "/api/events/-3",
+    ],
 )
 def test_impossible_ids_are_422(client, path):
     assert client.get(path).status_code == 422
