@@ -3,10 +3,11 @@ event streams that exports use.
 
 Every article carries ``search_text``: the folded words of its title, lead and text
 (:func:`pipeline.text.search_document`), so ``tap huan thong tin doi ngoai`` finds ``tập huấn
-thông tin đối ngoại`` and both tone-mark styles (``hoà``/``hòa``) match. On SQLite the FTS5
-table ``articles_fts`` (migration 0004; triggers keep it in sync with ``articles``) indexes it
-and ranks with bm25; elsewhere (PostgreSQL) the same query becomes LIKE conditions over the
-column, newest first.
+thông tin đối ngoại`` and both tone-mark styles (``hoà``/``hòa``) match. On SQLite the
+contentless FTS5 table ``articles_fts`` (migration 0005; triggers keep it in sync with
+``articles``) indexes its words, word pairs and filter tags, and the newest matches are ranked
+here (:func:`rank`); on PostgreSQL :mod:`pipeline.search_pg` runs the same query over a GIN
+index (migration 0006) and ranks with ts_rank_cd; without either, LIKE over the column.
 
 Query language: words (all must occur), ``"a phrase"``, ``OR``, ``NOT word`` or ``-word``,
 ``(parentheses)``, ``word*`` for a prefix. The user's query is never handed to FTS5 as written:
