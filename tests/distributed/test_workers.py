@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,16 +33,6 @@ WORKER_SETTINGS = [*FAST, "CONCURRENT_REQUESTS=2", "DOWNLOAD_DELAY=0.05", "RANDO
 def sites() -> Any:
     with SampleSites(ports={site: 0 for site in DEFAULT_PORTS}) as server:
         yield server
-
-
-def new_database(request: pytest.FixtureRequest, tmp_path: Path, label: str) -> str:
-    """A database on the backend under test (tests/conftest.py's ``database_factory`` when
-    present: SQLite, or PostgreSQL with NEWSMON_TEST_DATABASE_URL), else a SQLite file."""
-    try:
-        factory = request.getfixturevalue("database_factory")
-    except pytest.FixtureLookupError:
-        return f"sqlite:///{tmp_path / (label + '.db')}"
-    return factory(label)
 
 
 def start_worker(db_url: str, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
@@ -125,17 +114,17 @@ def enrichment(db_url: str) -> dict[str, Any]:
     }
 
 
-def test_two_workers_share_one_crawl(sites, redis_url, redis_client, request, tmp_path):
+def test_two_workers_share_one_crawl(sites, redis_url, redis_client, database_factory, tmp_path):
     expected = {canonical_url(sites.urls[a["site"]] + a["path"]) for a in catalog()}
 
     # The reference: one process crawls everything.
-    single_db = new_database(request, tmp_path, "single")
+    single_db = database_factory("single")
     sites.clear_faults()
     sites.reset_log()
     crawl(single_db, sites.env())
     single_requests = fetched(sites)
 
-    dist_db = new_database(request, tmp_path, "distributed")
+    dist_db = database_factory("distributed")
     env = {**sites.env(), "REDIS_URL": redis_url}
     sites.reset_log()
     queued = enqueue_all(dist_db, env)
@@ -187,9 +176,9 @@ def test_two_workers_share_one_crawl(sites, redis_url, redis_client, request, tm
 
 
 def test_sigterm_finishes_in_flight_work_and_another_worker_resumes(
-    sites, redis_url, redis_client, request, tmp_path
+    sites, redis_url, redis_client, database_factory, tmp_path
 ):
-    db_url = new_database(request, tmp_path, "sigterm")
+    db_url = database_factory("sigterm")
     env = {**sites.env(), "REDIS_URL": redis_url}
     sites.clear_faults()
     sites.reset_log()
@@ -228,8 +217,10 @@ def test_sigterm_finishes_in_flight_work_and_another_worker_resumes(
     assert twice == {}, f"fetched more than once: {twice}"
 
 
-def test_enqueue_skips_a_source_still_being_crawled(sites, redis_url, redis_client, request, tmp_path):
-    db_url = new_database(request, tmp_path, "twice")
+def test_enqueue_skips_a_source_still_being_crawled(
+    sites, redis_url, redis_client, database_factory, tmp_path
+):
+    db_url = database_factory("twice")
     env = {**sites.env(), "REDIS_URL": redis_url}
     first = enqueue_all(db_url, env)
     second = enqueue_all(db_url, env)
@@ -327,12 +318,12 @@ def test_article_requests_are_deduplicated_by_canonical_url(redis_client):
 
 
 def test_scheduler_queues_instead_of_crawling_when_redis_url_is_set(
-    sites, redis_url, redis_client, request, tmp_path, monkeypatch
+    sites, redis_url, redis_client, database_factory, tmp_path, monkeypatch
 ):
     import scheduler
     import settings as config
 
-    db_url = new_database(request, tmp_path, "scheduled")
+    db_url = database_factory("scheduled")
     monkeypatch.setattr(config, "REDIS_URL", redis_url)
     for key, value in {**sites.env(), "REDIS_URL": redis_url}.items():
         monkeypatch.setenv(key, value)

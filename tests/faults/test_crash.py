@@ -16,7 +16,6 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -74,8 +73,8 @@ def assert_each_article_once(db_url: str, sites: SampleSites) -> None:
         assert session.scalar(select(func.count()).where(PageRow.process_status == "pending")) == 0
 
 
-def test_kill_9_mid_crawl_then_rerun_stores_everything_once(sites: SampleSites, tmp_path: Path) -> None:
-    db_url = f"sqlite:///{tmp_path / 'killed.db'}"
+def test_kill_9_mid_crawl_then_rerun_stores_everything_once(sites: SampleSites, database_url: str) -> None:
+    db_url = database_url
     for site in DEFAULT_PORTS:  # slow article pages: the kill lands mid-crawl
         for a in catalog():
             if a["site"] == site:
@@ -107,13 +106,13 @@ def test_kill_9_mid_crawl_then_rerun_stores_everything_once(sites: SampleSites, 
 
 
 def test_page_left_pending_by_a_dead_crawl_is_processed_by_the_next(
-    sites: SampleSites, tmp_path: Path
+    sites: SampleSites, database_url: str
 ) -> None:
     """The window between committing a raw page and storing its article: a crawl killed there
     leaves a stored page (never fetched again) without its article."""
     import urllib.request
 
-    db_url = f"sqlite:///{tmp_path / 'pending.db'}"
+    db_url = database_url
     engine = make_engine(db_url)
     upgrade(engine)
     sessions = session_factory(engine)
@@ -138,9 +137,9 @@ def test_page_left_pending_by_a_dead_crawl_is_processed_by_the_next(
 
 
 def test_two_crawls_of_the_same_sources_at_once_store_each_article_once(
-    sites: SampleSites, tmp_path: Path
+    sites: SampleSites, database_url: str
 ) -> None:
-    db_url = f"sqlite:///{tmp_path / 'twice.db'}"
+    db_url = database_url
     upgrade(make_engine(db_url))  # both crawls would otherwise race to create the schema
     first, second = start_crawl(db_url, sites.env()), start_crawl(db_url, sites.env())
     outputs = [p.communicate(timeout=240) for p in (first, second)]

@@ -8,7 +8,6 @@ would stop there and the article would never be fetched again.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -27,8 +26,8 @@ def crawl(db_url: str, env: dict[str, str], source: str) -> list[dict]:
     return json.loads(result.stdout)
 
 
-def test_failed_article_on_a_deep_listing_page_is_fetched_by_the_next_crawl(tmp_path: Path) -> None:
-    db_url = f"sqlite:///{tmp_path / 'resume.db'}"
+def test_failed_article_on_a_deep_listing_page_is_fetched_by_the_next_crawl(database_url: str) -> None:
+    db_url = database_url
     thanhhoa = [a for a in catalog() if a["site"] == "thanhhoa"]
     deepest = thanhhoa[-1]  # page 3 of the postback listing
     with SampleSites(ports={site: 0 for site in DEFAULT_PORTS}) as sites:
