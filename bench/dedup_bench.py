@@ -51,7 +51,7 @@ from pipeline.dedup import (
 )
 from pipeline.process import content_hash
 from storage import repository as repo
-from storage.db import make_engine, session_factory, upgrade
+from storage.db import make_engine, register_sqlite_functions, session_factory, upgrade
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +112,7 @@ class Corpus:
         """Bulk-insert articles (and their bands) up to ``target``; returns the seconds taken."""
         start = time.perf_counter()
         conn = sqlite3.connect(self.path)
+        register_sqlite_functions(conn)  # the search index triggers call them
         conn.execute("PRAGMA journal_mode=OFF")  # a throw-away database: no journal while loading
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute("PRAGMA cache_size=-1500000")  # 1.5 GB while loading (the lookups use the default)
