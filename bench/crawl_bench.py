@@ -124,17 +124,7 @@ def offline_ingest(pages: list[Any], db_url: str, registry: Any) -> tuple[float,
     sessions = session_factory(engine)
     with session_scope(sessions) as session:
         for source in registry.sources:
-            repo.upsert_source(
-                session,
-                id=source.id,
-                name=source.name,
-                kind=source.kind.value,
-                province=source.province,
-                province_2025=source.province_2025,
-                homepage=source.homepage,
-                enabled=source.enabled,
-                config=source.model_dump(mode="json"),
-            )
+            repo.upsert_source(session, **source.row())
     schema = time.perf_counter() - started
     alerts = load_alerts_config(config.NEWSMON_ALERTS, "", "")
     store = ArticleStore(sessions, selectors_for=lambda sid: registry.get(sid).selectors(), alerts=alerts)

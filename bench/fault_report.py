@@ -41,20 +41,13 @@ sys.path.insert(0, str(PROJECT))
 from sqlalchemy import func, select  # noqa: E402
 
 from pipeline.urls import canonical_url  # noqa: E402
+from sample_sites import FAST_SETTINGS, SOURCES  # noqa: E402
 from sample_sites.server import DEFAULT_PORTS, SampleSites, catalog  # noqa: E402
 from storage.db import make_engine, session_factory, session_scope  # noqa: E402
 from storage.models import Article, Page  # noqa: E402
 
-SAMPLE_SOURCES = PROJECT / "sample_sites" / "sources.yaml"
-# Our own loopback server: no politeness delay, quick retries and timeouts.
-FAST = [
-    "DOWNLOAD_DELAY=0",
-    "AUTOTHROTTLE_ENABLED=False",
-    "CONCURRENT_REQUESTS_PER_DOMAIN=8",
-    "NEWSMON_RETRY_BACKOFF_BASE=0.1",
-    "DOWNLOAD_TIMEOUT=3",
-    "RETRY_TIMES=1",
-]
+SAMPLE_SOURCES = SOURCES
+FAST = FAST_SETTINGS
 ARTICLES = "articles"  # a Target path: the last two articles of the site (deepest in its listings)
 
 

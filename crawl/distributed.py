@@ -48,10 +48,8 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
-from crawl.extensions import CrawlRunRecorder, _jsonable
+from crawl.extensions import CrawlRunRecorder
 from pipeline.urls import canonical_url
-from storage import repository as repo
-from storage.db import session_scope
 
 logger = logging.getLogger(__name__)
 
@@ -371,26 +369,11 @@ class WorkerRunRecorder(CrawlRunRecorder):
         message = None
         if status == "failed" and error_counts:
             message = "errors: " + ", ".join(f"{k}={v}" for k, v in sorted(error_counts.items()))
-        run_id, self.run_id = self.run_id, None
+        run_id = self.run_id
+        self._finish(reason, status, stats, error_counts, fetch_errors, responses, message)
+        self.run_id = None
         if self.spider is not None:
             self.spider.crawl_run_id = None
-        with session_scope(self.context.sessions) as session:
-            repo.finish_crawl_run(
-                session,
-                run_id,
-                status=status,
-                finish_reason=reason,
-                requests=stats.get("downloader/request_count", 0),
-                responses=responses,
-                pages_stored=stats.get("newsmon/pages_stored", 0),
-                articles_new=stats.get("newsmon/articles_new", 0),
-                articles_updated=stats.get("newsmon/articles_updated", 0),
-                fetch_errors=fetch_errors,
-                process_errors=error_counts.get("extraction", 0),
-                error_counts=error_counts,
-                stats={k: _jsonable(v) for k, v in stats.items()},
-                message=message,
-            )
         logger.info("worker run %s for %s: %s", run_id, getattr(self.spider, "source_id", "?"), status)
         self.deliver_alerts()
 

@@ -170,17 +170,7 @@ class CrawlRunRecorder:
             resume = previous_run_incomplete(session, source_id)
             orphans = orphaned_pending_pages(session, source_id)
             if source is not None:
-                repo.upsert_source(
-                    session,
-                    id=source.id,
-                    name=source.name,
-                    kind=source.kind.value,
-                    province=source.province,
-                    province_2025=source.province_2025,
-                    homepage=source.homepage,
-                    enabled=source.enabled,
-                    config=source.model_dump(mode="json"),
-                )
+                repo.upsert_source(session, **source.row())
             self.run_id = repo.start_crawl_run(
                 session,
                 getattr(spider, "source_id", spider.name),

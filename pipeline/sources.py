@@ -242,6 +242,19 @@ class Source(_Model):
     extraction: Extraction = Field(default_factory=Extraction)
     request: RequestOptions = Field(default_factory=RequestOptions)
 
+    def row(self) -> dict[str, Any]:
+        """The fields of its ``sources`` row (``storage.repository.upsert_source``)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind.value,
+            "province": self.province,
+            "province_2025": self.province_2025,
+            "homepage": self.homepage,
+            "enabled": self.enabled,
+            "config": self.model_dump(mode="json"),
+        }
+
     def public_dump(self) -> dict[str, Any]:
         """The source as JSON for listings: request header values hidden (they hold API tokens
         and cookies, often put there from the environment), their names kept."""

@@ -12,14 +12,30 @@ deduplication and classification.
         ...  # crawl sites.urls / sites.env()
 """
 
+from pathlib import Path
+
 from sample_sites.articles import SITES, SOURCE_IDS, Article, all_articles, catalog
 from sample_sites.faults import FAULTS
 from sample_sites.server import DEFAULT_PORTS, RequestRecord, SampleSites
 
+SOURCES = Path(__file__).parent / "sources.yaml"  # the registry entries of the four sites
+# Crawl settings for our own loopback server: no politeness delay, quick retries and timeouts
+# (each one is a `newsmon crawl --set` argument).
+FAST_SETTINGS = [
+    "DOWNLOAD_DELAY=0",
+    "AUTOTHROTTLE_ENABLED=False",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+    "NEWSMON_RETRY_BACKOFF_BASE=0.1",
+    "DOWNLOAD_TIMEOUT=3",
+    "RETRY_TIMES=1",
+]
+
 __all__ = [
     "DEFAULT_PORTS",
+    "FAST_SETTINGS",
     "FAULTS",
     "SITES",
+    "SOURCES",
     "SOURCE_IDS",
     "Article",
     "RequestRecord",

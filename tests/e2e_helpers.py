@@ -11,20 +11,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from sample_sites import FAST_SETTINGS, SOURCES
 from storage.db import make_engine, session_factory, session_scope
 from storage.models import Article, CrawlRun
 from tests.conftest import PROJECT
 
-SAMPLE_SOURCES = PROJECT / "sample_sites" / "sources.yaml"
-# Our own loopback server: no politeness delay, quick retries and timeouts.
-FAST = [
-    "DOWNLOAD_DELAY=0",
-    "AUTOTHROTTLE_ENABLED=False",
-    "CONCURRENT_REQUESTS_PER_DOMAIN=8",
-    "NEWSMON_RETRY_BACKOFF_BASE=0.1",
-    "DOWNLOAD_TIMEOUT=3",
-    "RETRY_TIMES=1",
-]
+SAMPLE_SOURCES = SOURCES
+FAST = FAST_SETTINGS
 
 
 def newsmon(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
@@ -29,7 +28,7 @@ from storage import repository as repo
 from storage.models import Alert, Article, Event, Source
 from web import charts, queries
 from web.params import BadParameter, build_filters, parse_flag, parse_page
-from web.routes_api import MAX_ID, field_sources
+from web.routes_api import MAX_ID, field_sources, get_session
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PER_PAGE = 20
@@ -111,15 +110,8 @@ def error_page(request: Request, status: int, message: str) -> Response:
                   title=titles.get(status, "Error"), message=message)  # fmt: skip
 
 
-@contextmanager
-def page_session(request: Request) -> Iterator[Session]:
-    """A session for one page, rolled back at the end (pages never write)."""
-    session = request.app.state.sessions()
-    try:
-        yield session
-    finally:
-        session.rollback()
-        session.close()
+# A session for one page, rolled back at the end (pages never write): the API's dependency.
+page_session = contextmanager(get_session)
 
 
 def params_without(request: Request, *drop: str, **changes: Any) -> str:
