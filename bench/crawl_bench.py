@@ -267,6 +267,8 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+MAX_LISTING_PAGES = 1000  # pipeline.sources.Listing.max_pages
+
 SYNTHETIC_SOURCES = """\
 sources:
   - id: synthetic
@@ -291,7 +293,9 @@ def run_memory(pages: int, interval: float, workdir: Path) -> dict[str, Any]:
     """Crawl a synthetic site of ``pages`` articles; sample the crawl's RSS as it goes."""
     # (seconds, rss bytes, articles served, article links found but not yet served)
     samples: list[tuple[float, int, int, int]] = []
-    with SyntheticSite(pages) as site:
+    # A listing is read to at most 1,000 pages (the registry's cap): big sites get longer pages.
+    links_per_page = max(50, -(-pages // (MAX_LISTING_PAGES - 1)))
+    with SyntheticSite(pages, links_per_page=links_per_page) as site:
         sources = workdir / "sources.yaml"
         sources.write_text(
             SYNTHETIC_SOURCES.format(pages=pages, url=site.url, listing_pages=site.listing_pages + 1),

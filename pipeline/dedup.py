@@ -68,10 +68,10 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from datasketch import MinHash
 from sqlalchemy import Select, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from pipeline.minhash import minhash_values
 from pipeline.text import fold, normalize
 from storage.models import Article, ArticleBand
 
@@ -103,7 +103,6 @@ NUM_PERM = 128
 BANDS = 32
 ROWS = 4
 SEED = 20231207  # fixed: stored signatures and bands must be comparable across runs
-SCHEME = "affine32"  # explicit, so a datasketch default change cannot silently alter signatures
 MIN_JACCARD = 0.5
 MIN_CONTAINMENT = 0.85
 MIN_SHINGLES = 10
@@ -144,28 +143,26 @@ def shingles(text: str, size: int = SHINGLE_SIZE) -> set[str]:
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
-def signature(text_or_shingles: str | Iterable[str]) -> MinHash:
-    """The MinHash of a text (or of its shingles); deterministic across processes."""
+def signature(text_or_shingles: str | Iterable[str]) -> np.ndarray:
+    """The MinHash of a text (or of its shingles), ``NUM_PERM`` uint32 values; deterministic
+    across processes and identical to datasketch's ``affine32`` scheme (``pipeline/minhash.py``).
+    """
     items = shingles(text_or_shingles) if isinstance(text_or_shingles, str) else text_or_shingles
-    sig = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-    sig.update_batch([s.encode("utf-8") for s in items])
-    return sig
+    return minhash_values((s.encode("utf-8") for s in items), NUM_PERM, SEED)
 
 
-def signature_bytes(sig: MinHash) -> bytes:
+def signature_bytes(sig: np.ndarray) -> bytes:
     """The signature as stored in ``articles.minhash``: uint32 values, little-endian."""
-    return np.asarray(sig.hashvalues).astype(_SIG_DTYPE).tobytes()
+    return np.asarray(sig).astype(_SIG_DTYPE).tobytes()
 
 
-def _values(sig: MinHash | bytes | np.ndarray) -> np.ndarray:
-    if isinstance(sig, MinHash):
-        return np.asarray(sig.hashvalues).astype(_SIG_DTYPE)
+def _values(sig: bytes | np.ndarray) -> np.ndarray:
     if isinstance(sig, bytes | bytearray | memoryview):
         return np.frombuffer(sig, dtype=_SIG_DTYPE)
     return np.asarray(sig).astype(_SIG_DTYPE)
 
 
-def band_hashes(sig: MinHash | bytes | np.ndarray) -> list[tuple[int, int]]:
+def band_hashes(sig: bytes | np.ndarray) -> list[tuple[int, int]]:
     """(band, hash) for each LSH band; hashes are signed 64-bit to fit INTEGER/BIGINT columns."""
     values = _values(sig)
     out = []
@@ -176,7 +173,7 @@ def band_hashes(sig: MinHash | bytes | np.ndarray) -> list[tuple[int, int]]:
     return out
 
 
-def estimated_jaccard(a: MinHash | bytes | np.ndarray, b: MinHash | bytes | np.ndarray) -> float:
+def estimated_jaccard(a: bytes | np.ndarray, b: bytes | np.ndarray) -> float:
     """The Jaccard estimate of two signatures (share of equal values)."""
     va, vb = _values(a), _values(b)
     if va.shape != vb.shape:
