@@ -304,6 +304,7 @@ class WorkerRunRecorder(CrawlRunRecorder):
         crawler.signals.connect(ext.worker_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.request_reached_downloader, signal=signals.request_reached_downloader)
         crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         return ext
 
     def worker_opened(self, spider: Spider) -> None:

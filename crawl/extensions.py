@@ -8,7 +8,7 @@ import socket
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -24,6 +24,10 @@ from pipeline.alerts import deliver_pending
 from storage import repository as repo
 from storage.db import database_error_kind, describe_database_error, session_scope
 
+if TYPE_CHECKING:
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
 logger = logging.getLogger(__name__)
 
 # Scrapy finish reasons that mean the crawl did not run to its natural end.
@@ -35,6 +39,10 @@ _TRANSIENT |= {"redirect_loop", "error", "http_408", "http_429"}
 # A page over DOWNLOAD_MAXSIZE was not stored, so it is fetched again when reached; it may be
 # back to normal size (a page padded or with an embedded video for a while).
 _TRANSIENT |= {"too_large"}
+# An exception in a spider callback (a page the parser has not seen the like of, or a bug
+# fixed by the next release) ends that page's work: a listing's later pages are never
+# requested. Counted as transient so that the next crawl pages its listings to their cap.
+_TRANSIENT |= {"spider_error"}
 # The close reason of a crawl stopped because the database cannot take writes (locked by
 # another process, disk full, server gone): the run is recorded as failed, the CLI exits 1.
 DATABASE_ERROR = "database_error"
@@ -153,7 +161,16 @@ class CrawlRunRecorder:
         ext = cls(crawler, get_context(crawler))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         return ext
+
+    def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
+        """A callback raised: Scrapy logs it; record it so the run shows it and the next crawl
+        does not stop its listings early (``previous_run_incomplete``)."""
+        if self.run_id is None:
+            return
+        exc = failure.value
+        self.record_error(response.url, "spider_error", response.status, f"{type(exc).__name__}: {exc}")
 
     def spider_opened(self, spider: Spider) -> None:
         try:

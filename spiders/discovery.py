@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
+import lxml.html
 from lxml import etree
 from parsel import Selector
 
@@ -306,3 +307,41 @@ def older_than(links: Iterable[Link], cutoff: datetime | None) -> bool:
         return False
     dated = [link.published for link in links if link.published is not None]
     return bool(dated) and all(d < cutoff for d in dated)
+
+
+# Controls a browser never sends when a script submits the form (no button was clicked).
+_UNSENT_INPUT_TYPES = {"submit", "image", "reset", "button", "file"}
+
+
+def _sent_input(el: lxml.html.InputElement) -> bool:
+    return el.type not in _UNSENT_INPUT_TYPES and not (el.checkable and not el.checked)
+
+
+def postback_form(page: str, base_url: str, target: str, argument: str) -> tuple[str, list[tuple[str, str]]]:
+    """(action URL, fields) of the ``__doPostBack(target, argument)`` submission of ``page``:
+    what a browser posts when the pager's script submits the ASP.NET form. The form is the one
+    holding ``__VIEWSTATE`` (else the first); its controls are sent as a browser sends them
+    (no button clicked, unchecked boxes and disabled controls left out) with the event fields
+    set. Raises ValueError when the page has no form.
+    """
+    root = lxml.html.document_fromstring(page, base_url=base_url)
+    forms = root.forms
+    if not forms:
+        raise ValueError(f"no <form> on {base_url}: cannot follow the postback pager")
+    form = next((f for f in forms if f.xpath("descendant::input[@name='__VIEWSTATE']")), forms[0])
+    fields: list[tuple[str, str]] = []
+    for el in form.inputs:
+        name = el.name
+        if not name or "disabled" in el.attrib or name in ("__EVENTTARGET", "__EVENTARGUMENT"):
+            continue
+        if el.tag == "select":
+            values = list(el.value) if el.multiple else [el.value]
+            fields.extend((name, v) for v in values if v is not None)
+        elif el.tag == "textarea" or _sent_input(el):
+            fields.append((name, el.value or ""))
+    fields[:0] = [("__EVENTTARGET", target), ("__EVENTARGUMENT", argument)]
+    action = (form.get("action") or "").strip()
+    if not action:  # no action: the form posts back to the page itself
+        return base_url, fields
+    base = (root.xpath("string(//base/@href)") or "").strip()
+    return urljoin(urljoin(base_url, base) if base else base_url, action), fields

@@ -36,6 +36,7 @@ from spiders.discovery import (
     parse_any_date,
     parse_feed,
     parse_sitemap,
+    postback_form,
 )
 from spiders.errors import classify_failure
 
@@ -258,17 +259,26 @@ class NewsSpider(scrapy.Spider):
         if next_page is None or next_page.key in self._listing_pages_seen:
             return
         self._listing_pages_seen.add(next_page.key)
-        yield self._next_request(response, next_page, listing, page + 1)
+        request = self._next_request(response, next_page, listing, page + 1)
+        if request is not None:
+            yield request
 
-    def _next_request(self, response: Response, next_page: NextPage, listing: int, page: int) -> Request:
+    def _next_request(
+        self, response: Response, next_page: NextPage, listing: int, page: int
+    ) -> Request | None:
         kwargs = {"listing": listing, "page": page}
         meta = {"newsmon_kind": "listing"}
         if next_page.postback:
             target, argument = next_page.postback
-            return FormRequest.from_response(
-                response,
-                formdata={"__EVENTTARGET": target, "__EVENTARGUMENT": argument},
-                dont_click=True,
+            try:
+                action, fields = postback_form(response.text, response.url, target, argument)
+            except ValueError as exc:
+                logger.warning("%s: listing page %d: %s", self.source_id, page - 1, exc)
+                return None
+            return FormRequest(
+                action,
+                formdata=fields,
+                encoding=response.encoding,  # a browser posts in the page's encoding
                 headers=self._headers(),
                 callback=self.parse_listing,
                 errback=self.on_error,

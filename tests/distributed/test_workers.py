@@ -264,6 +264,7 @@ def test_requests_survive_the_json_round_trip(redis_client):
 
     from crawl.distributed import SERIALIZER, source_queue
     from pipeline.sources import load_registry
+    from spiders.discovery import NextPage
     from spiders.news import NewsSpider
 
     spider = NewsSpider(source="sample-thanhhoa")
@@ -274,16 +275,8 @@ def test_requests_survive_the_json_round_trip(redis_client):
         b'value="abc\xc3\xa9"></form>',
         encoding="utf-8",
     )
-    postback = FormRequest.from_response(
-        page,
-        formdata={"__EVENTTARGET": "pager", "__EVENTARGUMENT": "2"},
-        dont_click=True,
-        callback=spider.parse_listing,
-        errback=spider.on_error,
-        cb_kwargs={"listing": 0, "page": 2},
-        meta={"newsmon_kind": "listing"},
-        priority=5,
-    )
+    postback = spider._next_request(page, NextPage(postback=("pager", "2")), listing=0, page=2)
+    assert isinstance(postback, FormRequest) and postback.method == "POST"
     requests = [*spider.start_requests_list(), postback]
     queue = source_queue(redis_client, spider, "newsmon:test:requests")
     for r in requests:

@@ -30,6 +30,7 @@ import lxml.html
 import pytest
 
 from sample_sites.articles import SITES, all_articles, catalog
+from sample_sites.render.aspnet import SEARCH_BUTTON
 from sample_sites.server import RequestRecord, SampleSites
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -379,24 +380,25 @@ def test_aspnet_rejects_a_postback_without_viewstate(sites: SampleSites) -> None
     assert reply.status == 500 and b"Validation of viewstate MAC failed" in reply.body
 
 
-@pytest.mark.filterwarnings(
-    "ignore::scrapy.exceptions.ScrapyDeprecationWarning"
-)  # from_response, Scrapy 2.19
-def test_scrapy_form_request_must_not_click_the_search_button(sites: SampleSites) -> None:
-    from scrapy.http import FormRequest, HtmlResponse
+def test_postback_form_posts_the_pager_event_without_clicking_search(sites: SampleSites) -> None:
+    """The spider's postback (spiders.discovery.postback_form) is what a browser's pager script
+    sends: every form field, the event set, no button. Adding the search button, as a click
+    would, gets the site's search error instead of page 2."""
+    from spiders.discovery import postback_form
 
     url = sites.urls["thanhhoa"] + THANHHOA_LIST
-    response = HtmlResponse(url=url, body=fetch(url).body, encoding="utf-8")
-    formdata = {"__EVENTTARGET": PAGER, "__EVENTARGUMENT": "Page$2"}
+    action, fields = postback_form(fetch(url).body.decode("utf-8"), url, PAGER, "Page$2")
+    names = [name for name, _ in fields]
+    assert action == url and names[:2] == ["__EVENTTARGET", "__EVENTARGUMENT"]
+    assert "__VIEWSTATE" in names and SEARCH_BUTTON not in names
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    good = FormRequest.from_response(response, formid="aspnetForm", formdata=formdata, dont_click=True)
-    page2 = html(fetch(good.url, data=good.body, headers=headers).body)
+    page2 = html(fetch(action, data=urlencode(fields).encode(), headers=headers).body)
     newest = sorted(
         (a for a in all_articles() if a.site == "thanhhoa"), key=lambda a: a.published, reverse=True
     )
     assert [a.text_content() for a in page2.cssselect("a.news-item-title")] == [a.title for a in newest[5:10]]
-    clicked = FormRequest.from_response(response, formid="aspnetForm", formdata=formdata)
-    result = html(fetch(clicked.url, data=clicked.body, headers=headers).body)
+    clicked = urlencode([*fields, (SEARCH_BUTTON, "Tìm kiếm")]).encode()
+    result = html(fetch(action, data=clicked, headers=headers).body)
     assert "Vui lòng nhập từ khóa tìm kiếm." in result.text_content() and not result.cssselect(
         "div.news-item"
     )

@@ -14,6 +14,7 @@ from spiders.discovery import (
     parse_any_date,
     parse_feed,
     parse_sitemap,
+    postback_form,
 )
 
 VN = timezone(timedelta(hours=7))
@@ -134,3 +135,51 @@ def test_dates_and_cutoff():
     assert not older_than([*old, Link("c", datetime(2024, 2, 1, tzinfo=VN))], cutoff)
     assert not older_than([Link("x")], cutoff)
     assert not older_than(old, None)
+
+
+ASPNET_PAGE = """<html><head><base href="/cms/"></head><body>
+<form name="search" action="/tim-kiem"><input name="q" value="x"></form>
+<form id="aspnetForm" method="post" action=" TinTuc.aspx?CatId=5 ">
+  <input type="hidden" name="__EVENTTARGET" value="old">
+  <input type="hidden" name="__EVENTARGUMENT" value="">
+  <input type="hidden" name="__VIEWSTATE" value="dDwxNTk=">
+  <input type="text" name="ctl00$txtSearch" value="">
+  <input type="submit" name="ctl00$btnSearch" value="Tìm kiếm">
+  <input type="button" name="ctl00$btnPrint" value="In">
+  <input type="image" name="ctl00$imgGo" src="go.png">
+  <input type="checkbox" name="ctl00$chkAll" value="on">
+  <input type="checkbox" name="ctl00$chkNew" value="on" checked>
+  <input type="radio" name="ctl00$view" value="list" checked><input type="radio" name="ctl00$view" value="grid">
+  <input type="text" name="ctl00$locked" value="x" disabled>
+  <select name="ctl00$ddlCat"><option value="1">Tin</option><option value="5" selected>Sự kiện</option></select>
+  <select name="ctl00$ddlYear"><option value="2025">2025</option><option value="2024">2024</option></select>
+  <textarea name="ctl00$note">ghi chú</textarea>
+  <input name="nameless-type" value="v">
+</form></body></html>"""
+
+
+def test_postback_form_sends_what_a_browser_sends():
+    action, fields = postback_form(
+        ASPNET_PAGE, "https://so.example.vn/TinTuc.aspx?CatId=5", "ctl00$pager", "Page$3"
+    )
+    assert action == "https://so.example.vn/cms/TinTuc.aspx?CatId=5"  # <base href>, whitespace stripped
+    assert fields == [
+        ("__EVENTTARGET", "ctl00$pager"),
+        ("__EVENTARGUMENT", "Page$3"),
+        ("__VIEWSTATE", "dDwxNTk="),
+        ("ctl00$txtSearch", ""),
+        ("ctl00$chkNew", "on"),
+        ("ctl00$view", "list"),
+        ("ctl00$ddlCat", "5"),
+        ("ctl00$ddlYear", "2025"),  # no option selected: the first
+        ("ctl00$note", "ghi chú"),
+        ("nameless-type", "v"),
+    ]
+
+
+def test_postback_form_without_action_posts_to_the_page_and_without_form_fails():
+    page = '<form method="post"><input type="hidden" name="__VIEWSTATE" value="v"></form>'
+    action, fields = postback_form(page, "http://127.0.0.1:1/List.aspx?p=1", "pager", "2")
+    assert action == "http://127.0.0.1:1/List.aspx?p=1" and ("__VIEWSTATE", "v") in fields
+    with pytest.raises(ValueError, match="no <form>"):
+        postback_form("<p>no form here</p>", "http://127.0.0.1:1/", "pager", "2")
