@@ -334,6 +334,7 @@ def run_memory(pages: int, interval: float, workdir: Path) -> dict[str, Any]:
         wall = time.perf_counter() - started
         reader.join()
         counts = dict(site.counts)
+    (workdir / "crawl.log").write_text(output.get("err", ""), encoding="utf-8")  # kept by --keep
     if proc.returncode != 0:
         raise SystemExit(f"newsmon crawl failed (exit {proc.returncode}):\n{output.get('err', '')[-3000:]}")
     summary = json.loads(output["out"])
@@ -344,13 +345,14 @@ def run_memory(pages: int, interval: float, workdir: Path) -> dict[str, Any]:
     samples = [s for s in samples if s[1] > 0]
     peak = max(s[1] for s in samples)
 
-    def rss_at(fraction: float) -> float:
-        """RSS (MB) at the first sample where this fraction of the articles had been served."""
+    def rss_at(fraction: float) -> float | None:
+        """RSS (MB) at the first sample where this fraction of the articles had been served
+        (None: the crawl never got that far)."""
         wanted = fraction * pages
         for _, rss, served, _ in samples:
             if served >= wanted:
                 return rss / 2**20
-        return samples[-1][1] / 2**20
+        return None
 
     first_article = next((t for t, _, served, _ in samples if served > 0), 0.0)
     crawl_time = _span(summary)
@@ -369,6 +371,9 @@ def run_memory(pages: int, interval: float, workdir: Path) -> dict[str, Any]:
         # Links the listing had shown that were not fetched yet: what waits in the scheduler.
         "peak_waiting_requests": max(s[3] for s in samples),
         "status": [r["status"] for r in summary],
+        "error_counts": [r.get("error_counts") or {} for r in summary],
+        # Every article served and stored: otherwise the figures describe a smaller crawl.
+        "complete": counts["article"] >= pages and stored >= pages,
     }
 
 
@@ -383,15 +388,21 @@ def print_memory(result: dict[str, Any]) -> None:
         f"  {result['wall_s']:.0f} s wall, {result['pages_per_s']:.1f} pages/s "
         f"(from the first article request to the end)"
     )
+    shown = " / ".join("—" if at[k] is None else f"{at[k]:.0f}" for k in ("10%", "50%", "100%"))
+    growth = f"{at['100%'] / at['10%']:.2f}" if at["10%"] and at["100%"] else "—"
     print(
         f"  peak RSS {result['peak_rss_mb']:.0f} MB; RSS at 10% / 50% / 100% of the articles: "
-        f"{at['10%']:.0f} / {at['50%']:.0f} / {at['100%']:.0f} MB "
-        f"(100%/10%: {at['100%'] / at['10%']:.2f}; {result['samples']} samples)"
+        f"{shown} MB (100%/10%: {growth}; {result['samples']} samples)"
     )
     print(
         f"  article links found on listing pages but not yet fetched (queued in the crawler): "
         f"at most {result['peak_waiting_requests']}"
     )
+    if not result["complete"]:
+        print(
+            f"  INCOMPLETE: the crawl ended after {result['articles_served']} of {result['pages']} articles "
+            f"(errors: {result['error_counts']}; its log: crawl.log, kept with --keep)"
+        )
 
 
 # ------------------------------------------------------------------------------ main
@@ -436,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         print_sample(result)
     else:
         print_memory(result)
-    return 0
+    return 0 if result.get("complete", True) else 1
 
 
 if __name__ == "__main__":

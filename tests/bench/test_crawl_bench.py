@@ -80,7 +80,7 @@ def test_sample_mode_reports_crawl_and_offline_times():
 def test_memory_mode_crawls_every_synthetic_page_and_samples_rss():
     pages = 200
     result = run_bench("memory", "--pages", str(pages), "--interval", "0.2")
-    assert result["mode"] == "memory" and result["status"] == ["finished"]
+    assert result["mode"] == "memory" and result["status"] == ["finished"] and result["complete"]
     assert result["articles_served"] == result["articles_stored"] == pages
     assert result["requests_by_kind"]["listing"] == math.ceil(pages / 50)
     assert result["samples"] > 0 and result["pages_per_s"] > 0
