@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 import settings as config  # noqa: E402
 from bench.synthetic_site import SyntheticSite  # noqa: E402
 from pipeline.alerts import load_alerts_config  # noqa: E402
-from pipeline.sources import load_registry  # noqa: E402
+from pipeline.sources import MAX_LISTING_PAGES, load_registry  # noqa: E402
 from pipeline.store import ArticleStore, page_from_row  # noqa: E402
 from storage import repository as repo  # noqa: E402
 from storage.db import make_engine, session_factory, session_scope, upgrade  # noqa: E402
@@ -266,8 +266,6 @@ def tree_rss(pid: int) -> int:
         todo.extend(_children(current))
     return total
 
-
-MAX_LISTING_PAGES = 1000  # pipeline.sources.Listing.max_pages
 
 SYNTHETIC_SOURCES = """\
 sources:

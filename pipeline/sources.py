@@ -26,6 +26,7 @@ from pipeline.gazetteer import find_province, is_unit_2025
 from pipeline.types import Selectors
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+MAX_LISTING_PAGES = 1000  # the most pages one listing may be read to (a trap stops here)
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
 _DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -89,7 +90,7 @@ class Listing(_Model):
     article_pattern: str | None = None
     article_selector: str | None = None
     next_selector: str | None = None
-    max_pages: int = Field(default=5, ge=1, le=1000)
+    max_pages: int = Field(default=5, ge=1, le=MAX_LISTING_PAGES)
 
     @field_validator("urls")
     @classmethod
