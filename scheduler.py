@@ -12,7 +12,6 @@ This module never imports a spider.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import socket
 import subprocess
@@ -22,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from newsmon.processes import pid_alive
 from pipeline.sources import Registry, Source, parse_duration
 
 logger = logging.getLogger(__name__)
@@ -38,8 +38,7 @@ def crawl_job(source_id: str, database_url: str, sources_path: str, timeout: flo
     reference it by name. On timeout the crawl is asked to stop (SIGTERM: Scrapy closes the
     spider, which records the run as interrupted), then killed. With REDIS_URL set the crawl
     is only queued for `newsmon worker`s (see enqueue_job)."""
-    import settings as config
-
+    import newsmon.settings as config
     if config.REDIS_URL:
         return enqueue_job(source_id, database_url, sources_path)
     if _running_elsewhere(database_url, source_id):
@@ -47,7 +46,7 @@ def crawl_job(source_id: str, database_url: str, sources_path: str, timeout: flo
             "crawl of %s skipped: a crawl of it is still running (started outside this job)", source_id
         )
         return -1
-    cmd = [sys.executable, "-m", "cli", "--database", database_url, "--sources", sources_path,
+    cmd = [sys.executable, "-m", "newsmon", "--database", database_url, "--sources", sources_path,
            "crawl", source_id, "--trigger", "scheduler"]  # fmt: skip
     logger.info("starting crawl of %s", source_id)
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
@@ -68,7 +67,7 @@ def crawl_job(source_id: str, database_url: str, sources_path: str, timeout: flo
 def enqueue_job(source_id: str, database_url: str, sources_path: str, timeout: float = 300) -> int:
     """Queue one source's crawl in Redis (``newsmon crawl ID --distributed``) for the workers
     to fetch; a source whose last crawl is still queued is skipped by the command itself."""
-    cmd = [sys.executable, "-m", "cli", "--database", database_url, "--sources", sources_path,
+    cmd = [sys.executable, "-m", "newsmon", "--database", database_url, "--sources", sources_path,
            "crawl", source_id, "--distributed"]  # fmt: skip
     try:
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -80,17 +79,6 @@ def enqueue_job(source_id: str, database_url: str, sources_path: str, timeout: f
     else:
         logger.error("crawl of %s not queued: %s", source_id, result.stderr.strip()[-500:])
     return result.returncode
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id runs on this host."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _running_elsewhere(database_url: str, source_id: str) -> bool:
@@ -134,8 +122,8 @@ def stop_children(grace: float = 60.0) -> None:
 
 
 def _maintenance_context(database_url: str) -> tuple[Any, Any]:
-    import settings as config
-    from pipeline.alerts import load_alerts_config
+    import newsmon.settings as config
+    from newsmon.services.alerts import load_alerts_config
     from storage.db import make_engine, session_factory
 
     alerts = load_alerts_config(
@@ -146,7 +134,7 @@ def _maintenance_context(database_url: str) -> tuple[Any, Any]:
 
 def alerts_job(database_url: str) -> None:
     """Send due alerts: new ones a crawl could not send, and retries after their backoff."""
-    from pipeline.alerts import deliver_pending
+    from newsmon.services.alerts import deliver_pending
 
     sessions, alerts = _maintenance_context(database_url)
     counts = deliver_pending(sessions, alerts)
@@ -156,8 +144,8 @@ def alerts_job(database_url: str) -> None:
 
 def health_job(database_url: str, sources_path: str) -> None:
     """Check every enabled source's health; tell the operator about new problems once."""
-    from pipeline.alerts import deliver_pending
-    from pipeline.health import check_health
+    from newsmon.services.alerts import deliver_pending
+    from newsmon.services.health import check_health
     from pipeline.sources import load_registry
 
     sessions, alerts = _maintenance_context(database_url)
@@ -169,7 +157,7 @@ def health_job(database_url: str, sources_path: str) -> None:
 
 def digest_job(database_url: str) -> None:
     """Queue and send the daily digest (when `digest: true` in the alerts config)."""
-    from pipeline.alerts import deliver_pending, queue_digest
+    from newsmon.services.alerts import deliver_pending, queue_digest
 
     sessions, alerts = _maintenance_context(database_url)
     if alerts.digest:

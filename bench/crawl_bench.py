@@ -40,17 +40,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import settings as config  # noqa: E402
+import newsmon.settings as config  # noqa: E402
+
 from bench.synthetic_site import SyntheticSite  # noqa: E402
-from pipeline.alerts import load_alerts_config  # noqa: E402
+from newsmon.services.alerts import load_alerts_config  # noqa: E402
+from newsmon.services.store import ArticleStore, page_from_row  # noqa: E402
 from pipeline.sources import MAX_LISTING_PAGES, load_registry  # noqa: E402
-from pipeline.store import ArticleStore, page_from_row  # noqa: E402
 from storage import repository as repo  # noqa: E402
 from storage.db import make_engine, session_factory, session_scope, upgrade  # noqa: E402
 from storage.models import Article, CrawlRun  # noqa: E402
 from storage.models import Page as PageRow  # noqa: E402
 
-SAMPLE_SOURCES = ROOT / "sample_sites" / "sources.yaml"
+SAMPLE_SOURCES = ROOT / "newsmon" / "sample_sites" / "sources.yaml"
 # Our own servers on loopback: no politeness needed, and more requests in flight.
 FAST = {
     "DOWNLOAD_DELAY": "0",
@@ -69,7 +70,7 @@ def newsmon_command(db_url: str, sources: Path, *args: str) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "cli",
+        "newsmon",
         "--database",
         db_url,
         "--sources",
@@ -140,7 +141,7 @@ def offline_ingest(pages: list[Any], db_url: str, registry: Any) -> tuple[float,
 
 def run_sample(repeat: int, workdir: Path) -> dict[str, Any]:
     """Crawl the sample sites ``repeat`` times against the offline pipeline on the same pages."""
-    from sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
+    from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
 
     rows: list[dict[str, Any]] = []
     with SampleSites(ports={site: 0 for site in DEFAULT_PORTS}) as sites:

@@ -41,14 +41,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.dedup import (
-    BANDS,
-    assign_duplicate,
-    band_candidates,
-    band_hashes,
-    signature,
-    signature_bytes,
-)
+from newsmon.services.dedup import assign_duplicate, band_candidates
+from pipeline.dedup.nearcopy import BANDS, band_hashes, signature, signature_bytes
 from pipeline.process import content_hash
 from storage import repository as repo
 from storage.db import make_engine, register_sqlite_functions, session_factory, upgrade

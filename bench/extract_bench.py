@@ -128,7 +128,7 @@ def sample_pages() -> list[tuple[str, str | None]]:
     """Every article page of the bundled sample sites, served on loopback and fetched once."""
     import urllib.request
 
-    from sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
+    from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
 
     pages = []
     with SampleSites(ports=dict.fromkeys(DEFAULT_PORTS, 0)) as sites:

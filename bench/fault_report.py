@@ -40,9 +40,9 @@ sys.path.insert(0, str(PROJECT))
 
 from sqlalchemy import func, select  # noqa: E402
 
+from newsmon.sample_sites import FAST_SETTINGS, SOURCES  # noqa: E402
+from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites, catalog  # noqa: E402
 from pipeline.urls import canonical_url  # noqa: E402
-from sample_sites import FAST_SETTINGS, SOURCES  # noqa: E402
-from sample_sites.server import DEFAULT_PORTS, SampleSites, catalog  # noqa: E402
 from storage.db import make_engine, session_factory, session_scope  # noqa: E402
 from storage.models import Article, Page  # noqa: E402
 
@@ -238,7 +238,7 @@ class Result:
 
 def run_crawl(db_url: str, env: dict[str, str], extra: list[str] = (), timeout: int = 300) -> dict[str, Any]:
     """``newsmon crawl --all`` in a subprocess; returns exit code, summary and stderr."""
-    args = [sys.executable, "-m", "cli", "--database", db_url, "--sources", str(SAMPLE_SOURCES)]
+    args = [sys.executable, "-m", "newsmon", "--database", db_url, "--sources", str(SAMPLE_SOURCES)]
     args += ["crawl", "--all", "--format", "json"]
     for setting in [*FAST, *extra]:
         args += ["--set", setting]

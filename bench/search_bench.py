@@ -3,7 +3,7 @@
 Builds a temporary SQLite database at the current schema, fills it with synthetic
 Vietnamese-like articles (about 120 words each drawn from a Zipf-distributed vocabulary of
 real syllables, with some planted topic phrases), inserted through the production triggers,
-and then times :func:`pipeline.search.search` (count, bm25 ranking, a page of 20, snippets)
+and then times :func:`newsmon.services.search.search` (count, bm25 ranking, a page of 20, snippets)
 on a set of queries: common and rare words, a phrase, OR, NOT, a filter. The same queries run
 again with the LIKE fallback (what PostgreSQL uses) over the folded column, in the same run,
 and the ratio of the two is printed.
@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa
 
-import pipeline.search as searching
+import newsmon.services.search.engine as searching
 from pipeline.text import fold_words, search_document
 from storage.db import make_engine, register_sqlite_functions, session_factory, upgrade
 

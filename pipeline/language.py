@@ -14,7 +14,7 @@ from langdetect import detector_factory
 from langdetect.detector_factory import DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
-from .text import nfc
+from pipeline.text import nfc
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ import re
 from datetime import datetime
 from pathlib import PurePath
 
-from pipeline.decode import decode_html
-from pipeline.extract import ExtractTimeout, extract_html, extract_text
+from pipeline.extract.body import ExtractTimeout, extract_html, extract_text
+from pipeline.extract.decode import decode_html
 from pipeline.language import detect_language
 from pipeline.text import normalize
 from pipeline.types import Article, Extracted, Page, Selectors

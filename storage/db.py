@@ -1,6 +1,6 @@
 """Engines, sessions and migrations.
 
-``DATABASE_URL`` is resolved by the caller (settings.py) and passed in. The only environment
+``DATABASE_URL`` is resolved by the caller (newsmon/settings.py) and passed in. The only environment
 this module reads is SQLite's: ``NEWSMON_DB_BUSY_TIMEOUT`` (seconds a writer waits for another
 process's lock, default 30) and ``NEWSMON_SQLITE_MAX_PAGE_COUNT`` (a test hook: caps the file's
 pages, so that a test can fill the "disk"). SQLite runs in WAL mode with that busy timeout so

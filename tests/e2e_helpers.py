@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sample_sites import FAST_SETTINGS, SOURCES
+from newsmon.sample_sites import FAST_SETTINGS, SOURCES
 from storage.db import make_engine, session_factory, session_scope
 from storage.models import Article, CrawlRun
 from tests.conftest import PROJECT
@@ -25,7 +25,7 @@ def newsmon(
 ) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **env, "NEWSMON_LOG_LEVEL": "WARNING"}
     return subprocess.run(
-        [sys.executable, "-m", "cli", "--database", db_url, "--sources", str(sources), *args],
+        [sys.executable, "-m", "newsmon", "--database", db_url, "--sources", str(sources), *args],
         capture_output=True,
         text=True,
         cwd=PROJECT,

@@ -36,7 +36,7 @@ def page(url: str, title: str = "Hội nghị tổng kết công tác năm 2023"
 
 
 def run(*args: str, db: str | None = None, timeout: int = 120) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "cli"]
+    cmd = [sys.executable, "-m", "newsmon"]
     if db:
         cmd += ["--database", db]
     return subprocess.run([*cmd, *args], capture_output=True, text=True, cwd=PROJECT, timeout=timeout)
@@ -153,7 +153,7 @@ def test_ingest_files_dirs_jsonl_warc_then_list_show_reprocess(database_url, tmp
 
 
 def test_processing_failure_keeps_the_raw_page(database_url, monkeypatch: pytest.MonkeyPatch):
-    import pipeline.store as store_module
+    import newsmon.services.store as store_module
     from pipeline.types import Page
     from storage import repository as repo
     from storage.db import make_engine, session_factory, session_scope, upgrade

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
 from pipeline.urls import canonical_url
-from sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
 from tests.e2e_helpers import articles, crawl, newsmon, runs
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.evaluate import Report, evaluate
+from newsmon.services.evaluate import Report, evaluate
 from tests.conftest import FIXTURES
 
 # The acceptance targets, met on this set (figures in CHANGELOG.md).

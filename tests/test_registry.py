@@ -18,16 +18,16 @@ from parsel import Selector
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
-import settings as project_settings
-from pipeline.gazetteer import find_province, units_2025
-from pipeline.source_check import (
+import newsmon.settings as project_settings
+from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites
+from newsmon.services.source_check import (
     check_sources,
     exit_status,
     format_report,
     summarize,
 )
+from pipeline.gazetteer import find_province, units_2025
 from pipeline.sources import Registry, Source, load_registry, parse_registry
-from sample_sites.server import DEFAULT_PORTS, SampleSites
 from spiders.discovery import Link, find_next_page, listing_links, parse_feed, parse_sitemap
 from spiders.news import NewsSpider
 from tests.conftest import FIXTURES, PROJECT
@@ -379,7 +379,7 @@ def sample_sites() -> Any:
 
 
 def _sample_registry(sites: SampleSites) -> Registry:
-    return load_registry(PROJECT / "sample_sites" / "sources.yaml", env=sites.env())
+    return load_registry(PROJECT / "newsmon" / "sample_sites" / "sources.yaml", env=sites.env())
 
 
 def test_check_sample_sites_ok(sample_sites: SampleSites) -> None:

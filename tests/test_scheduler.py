@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites
 from pipeline.sources import load_registry
-from sample_sites.server import DEFAULT_PORTS, SampleSites
 from scheduler import JobSpec, build_scheduler, reconcile
 from tests.conftest import PROJECT
 from tests.e2e_helpers import SAMPLE_SOURCES, runs
@@ -42,7 +42,7 @@ def fast_registry(
 def start_scheduler(db_url: str, registry: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     full_env = {**os.environ, **env, "NEWSMON_LOG_LEVEL": "WARNING"}
     return subprocess.Popen(
-        [sys.executable, "-m", "cli", "--database", db_url, "--sources", str(registry), "schedule",
+        [sys.executable, "-m", "newsmon", "--database", db_url, "--sources", str(registry), "schedule",
          "--max-concurrent", "2", "--timeout", "60"],
         cwd=PROJECT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         start_new_session=True,

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import main
-from pipeline.search import Filters, parse_query, search, to_fts
+from newsmon.cli import main
+from newsmon.services.search import Filters, parse_query, search, to_fts
 from pipeline.text import search_document
 from storage import repository as repo
 from storage.db import make_engine, session_factory, session_scope, upgrade
@@ -170,8 +170,7 @@ def test_index_follows_updates(db):
 
 
 def test_like_fallback_gives_the_same_answers(db, monkeypatch):
-    import pipeline.search as searching
-
+    import newsmon.services.search.engine as searching
     sessions = session_factory(make_engine(db))
     queries = [
         "tap huan thong tin doi ngoai",

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-import pipeline.search as searching
-from pipeline.search import Filters, search
+import newsmon.services.search.engine as searching
+from newsmon.services.search import Filters, search
 from pipeline.text import search_document
 from storage import repository as repo
 from storage.db import downgrade, make_engine, session_factory, session_scope, upgrade
@@ -140,7 +140,7 @@ def test_date_filters_use_year_and_month_tags_and_exact_bounds(sessions):
 
 
 def test_date_tags_cover_the_range_with_years_and_months():
-    from pipeline.search import date_tags
+    from newsmon.services.search import date_tags
 
     utc = lambda *a: datetime(*a, tzinfo=UTC)  # noqa: E731
     assert date_tags(utc(2023, 11, 15), utc(2025, 2, 1)) == [

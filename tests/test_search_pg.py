@@ -1,4 +1,4 @@
-"""PostgreSQL full-text search (pipeline/search_pg.py) against a real server: the query language
+"""PostgreSQL full-text search (newsmon/services/search/postgres.py) against a real server: the query language
 as on SQLite, the same answers as FTS5 on the same articles, the GIN index used, and no query
 string that raises. Needs the server of ``tests/services.sh`` (skipped without it, failed in CI)."""
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.search import Filters, parse_query, search
-from pipeline.search_pg import to_tsquery_text
+from newsmon.services.search import Filters, parse_query, search
+from newsmon.services.search.postgres import to_tsquery_text
 from pipeline.text import search_document
 from storage import repository as repo
 from storage.db import make_engine, session_factory, session_scope, upgrade
@@ -146,9 +146,9 @@ def test_the_gin_index_answers(pg):
             s.scalar(sa.text("SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_articles_search_tsv'"))
             == 1
         )
-        from pipeline.search import _matching
+        from newsmon.services.search import matching_ids
 
-        stmt, _ = _matching(s, parse_query('"thong tin doi ngoai" huan*'), Filters(with_duplicates=True))
+        stmt, _ = matching_ids(s, parse_query('"thong tin doi ngoai" huan*'), Filters(with_duplicates=True))
         s.execute(sa.text("SET LOCAL enable_seqscan = off"))  # six rows: make the planner show its choice
         compiled = stmt.compile(s.get_bind(), compile_kwargs={"literal_binds": True})
         plan = "\n".join(s.scalars(sa.text(f"EXPLAIN {compiled}")))

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy.engine import make_url
 
-from sample_sites.server import SampleSites
+from newsmon.sample_sites.server import SampleSites
 from tests.conftest import PROJECT
 from tests.e2e_helpers import FAST, SAMPLE_SOURCES
 
@@ -41,7 +41,7 @@ def _with_password(url: str) -> str:
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "cli", *args],
+        [sys.executable, "-m", "newsmon", *args],
         capture_output=True,
         text=True,
         cwd=PROJECT,

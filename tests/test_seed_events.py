@@ -23,7 +23,7 @@ def republished_copy_of_001(tmp_path: Path) -> Path:
 
 
 def newsmon(*args: str, db: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cli", "--database", db, *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "newsmon", "--database", db, *args], capture_output=True, text=True,
                           cwd=PROJECT, timeout=180)  # fmt: skip
 
 

@@ -8,9 +8,9 @@ from datetime import datetime
 
 import pytest
 
+from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
 from pipeline.process import process_page
 from pipeline.types import Page
-from sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
 from tests.pipeline.test_seeds import NOISE, NOISE_PREFIXES, load
 
 SEEDED = [a for a in catalog() if a["seed"]]

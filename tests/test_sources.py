@@ -100,7 +100,7 @@ def test_durations():
 def test_project_registries_validate():
     reg = load_registry(PROJECT / "sources.yaml")
     assert len(reg.sources) >= 5
-    sample = load_registry(PROJECT / "sample_sites" / "sources.yaml", env={})
+    sample = load_registry(PROJECT / "newsmon" / "sample_sites" / "sources.yaml", env={})
     assert {s.id for s in sample.sources} >= {
         "sample-nhandan",
         "sample-thanhhoa",
@@ -113,7 +113,7 @@ def test_cli_validate_bad_file_exits_2_with_one_line(tmp_path: Path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(GOOD.replace("'/content/'", "'(unclosed'"), encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "cli", "sources", "validate", str(bad)],
+        [sys.executable, "-m", "newsmon", "sources", "validate", str(bad)],
         capture_output=True,
         text=True,
         cwd=PROJECT,
@@ -126,7 +126,7 @@ def test_cli_validate_bad_file_exits_2_with_one_line(tmp_path: Path):
         "bad.yaml:12: source 'demo-portal': discovery.listings[0].article_pattern: invalid regex" in lines[0]
     )
     ok = subprocess.run(
-        [sys.executable, "-m", "cli", "sources", "validate"],
+        [sys.executable, "-m", "newsmon", "sources", "validate"],
         capture_output=True,
         text=True,
         cwd=PROJECT,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from pipeline.alerts import (
+from newsmon.services.alerts import (
     STALE_SENDING,
     AlertsConfigError,
     deliver_pending,

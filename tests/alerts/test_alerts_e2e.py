@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from sample_sites.server import DEFAULT_PORTS, SampleSites
+from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites
 from storage.db import make_engine, session_factory, session_scope
 from storage.models import Alert
 from tests.alerts.servers import SMTPSink, WebhookSink

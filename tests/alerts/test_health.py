@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from pipeline.alerts import deliver_pending, load_alerts_config
-from pipeline.health import check_health, find_problems
-from sample_sites.server import DEFAULT_PORTS, SampleSites
+from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites
+from newsmon.services.alerts import deliver_pending, load_alerts_config
+from newsmon.services.health import check_health, find_problems
 from storage import repository as repo
 from storage.db import make_engine, session_factory, session_scope, upgrade
 from storage.models import utcnow

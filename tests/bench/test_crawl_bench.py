@@ -14,9 +14,9 @@ from urllib.request import urlopen
 import pytest
 
 from bench.synthetic_site import SyntheticSite
+from newsmon.sample_sites.server import catalog
 from pipeline.process import process_page
 from pipeline.types import Page
-from sample_sites.server import catalog
 from spiders.discovery import find_next_page, listing_links, parse_feed
 from tests.conftest import PROJECT
 

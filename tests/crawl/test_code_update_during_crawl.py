@@ -16,7 +16,7 @@ import pytest
 from scrapy.utils.misc import warn_on_generator_with_return_value
 from scrapy.utils.test import get_crawler
 
-import settings as project_settings
+import newsmon.settings as project_settings
 
 SPIDER_SOURCE = """
 import scrapy

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 from scrapy.settings import Settings
 
-from crawl.middlewares import BackoffRetryMiddleware, parse_retry_after
+from newsmon.crawl.middlewares import BackoffRetryMiddleware, parse_retry_after
 
 
 def test_parse_retry_after_seconds_and_http_date():

@@ -11,9 +11,9 @@ from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 from twisted.python.failure import Failure
 
-import settings as project_settings
-from crawl.extensions import CrawlRunRecorder, previous_run_incomplete
-from sample_sites import SOURCES
+import newsmon.settings as project_settings
+from newsmon.crawl.extensions import CrawlRunRecorder, previous_run_incomplete
+from newsmon.sample_sites import SOURCES
 from spiders.news import NewsSpider
 from storage.db import make_engine, session_factory, session_scope
 from storage.models import CrawlRun, FetchError

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
 from pipeline.urls import canonical_url
-from sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
 from storage.db import make_engine, session_factory, session_scope
 from storage.models import Article
 from tests.conftest import PROJECT
@@ -36,7 +36,7 @@ def sites() -> Any:
 
 
 def start_worker(db_url: str, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    cmd = [sys.executable, "-m", "cli", "--database", db_url, "--sources", str(SAMPLE_SOURCES), "worker"]
+    cmd = [sys.executable, "-m", "newsmon", "--database", db_url, "--sources", str(SAMPLE_SOURCES), "worker"]
     for setting in WORKER_SETTINGS:
         cmd += ["--set", setting]
     return subprocess.Popen(
@@ -62,10 +62,10 @@ def finish(proc: subprocess.Popen[str], timeout: float = 150) -> tuple[str, str]
 
 def cli(args: list[str], db_url: str, env: dict[str, str]) -> Any:
     """`newsmon ARGS` in this process (a short command: no reactor, no subprocess start-up).
-    settings.py read the environment at import, so REDIS_URL goes in as a setting."""
+    newsmon/settings.py read the environment at import, so REDIS_URL goes in as a setting."""
     from click.testing import CliRunner
 
-    from cli import main
+    from newsmon.cli import main
 
     return CliRunner().invoke(
         main,
@@ -262,7 +262,7 @@ def test_requests_survive_the_json_round_trip(redis_client):
     ASP.NET postback forms, articles) goes through the queue and back unchanged."""
     from scrapy.http import FormRequest, HtmlResponse
 
-    from crawl.distributed import SERIALIZER, source_queue
+    from newsmon.crawl.distributed import SERIALIZER, source_queue
     from pipeline.sources import load_registry
     from spiders.discovery import NextPage
     from spiders.news import NewsSpider
@@ -298,7 +298,7 @@ def test_requests_survive_the_json_round_trip(redis_client):
 def test_article_requests_are_deduplicated_by_canonical_url(redis_client):
     from scrapy.http import Request
 
-    from crawl.distributed import CanonicalDupeFilter
+    from newsmon.crawl.distributed import CanonicalDupeFilter
 
     dupes = CanonicalDupeFilter(redis_client, key="newsmon:test:dupefilter")
     article = {"newsmon_kind": "article"}
@@ -313,9 +313,8 @@ def test_article_requests_are_deduplicated_by_canonical_url(redis_client):
 def test_scheduler_queues_instead_of_crawling_when_redis_url_is_set(
     sites, redis_url, redis_client, database_factory, tmp_path, monkeypatch
 ):
+    import newsmon.settings as config
     import scheduler
-    import settings as config
-
     db_url = database_factory("scheduled")
     monkeypatch.setattr(config, "REDIS_URL", redis_url)
     for key, value in {**sites.env(), "REDIS_URL": redis_url}.items():

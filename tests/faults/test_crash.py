@@ -20,10 +20,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
-from pipeline.store import ArticleStore
+from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
+from newsmon.services.store import ArticleStore
 from pipeline.types import Page
 from pipeline.urls import canonical_url
-from sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
 from storage import repository as repo
 from storage.db import make_engine, session_factory, session_scope, upgrade
 from storage.models import Article, CrawlRun
@@ -43,7 +43,7 @@ def expected(sites: SampleSites) -> set[str]:
 
 
 def start_crawl(db_url: str, env: dict[str, str]) -> subprocess.Popen[str]:
-    args = [sys.executable, "-m", "cli", "--database", db_url, "--sources", str(SAMPLE_SOURCES)]
+    args = [sys.executable, "-m", "newsmon", "--database", db_url, "--sources", str(SAMPLE_SOURCES)]
     args += ["crawl", "--all", "--format", "json"] + [x for s in FAST for x in ("--set", s)]
     return subprocess.Popen(
         args,

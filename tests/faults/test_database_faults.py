@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
 from pipeline.urls import canonical_url
-from sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
 from storage.db import describe_database_error, make_engine, session_factory, session_scope, upgrade
 from storage.models import Article, CrawlRun
 from storage.models import Page as PageRow
@@ -41,7 +41,7 @@ def sites() -> Iterator[SampleSites]:
 
 
 def crawl_args(db_url: str) -> list[str]:
-    args = [sys.executable, "-m", "cli", "--database", db_url, "--sources", str(SAMPLE_SOURCES)]
+    args = [sys.executable, "-m", "newsmon", "--database", db_url, "--sources", str(SAMPLE_SOURCES)]
     return args + ["crawl", SOURCE, "--format", "json"] + [x for s in FAST for x in ("--set", s)]
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bench.fault_report import BY_NAME, run_scenario
-from sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
+from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
 
 SUBSET = ["combined_articles", "dark_mid_crawl", "calendar_trap", "robots_disallow"]
 

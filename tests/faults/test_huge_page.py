@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-import pipeline.extract as extract_module
-from pipeline.extract import ExtractTimeout, extract_html
-from pipeline.htmltree import MAX_ELEMENTS, cap_elements, parse_html, prune_empty
+import pipeline.extract.body as extract_module
+from newsmon.sample_sites.articles import SITES, catalog
+from newsmon.sample_sites.server import SampleSites
+from pipeline.extract.body import ExtractTimeout, extract_html
+from pipeline.extract.htmltree import MAX_ELEMENTS, cap_elements, parse_html, prune_empty
 from pipeline.process import ExtractionFailed, process_page
 from pipeline.types import Page
-from sample_sites.articles import SITES, catalog
-from sample_sites.server import SampleSites
 
 PIPELINE = Path(__file__).resolve().parents[2] / "pipeline"
 SIZE = 3_000_000

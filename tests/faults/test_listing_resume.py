@@ -11,9 +11,9 @@ import json
 
 from sqlalchemy import select
 
-from crawl.extensions import previous_run_incomplete
+from newsmon.crawl.extensions import previous_run_incomplete
+from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
 from pipeline.urls import canonical_url
-from sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
 from storage.db import make_engine, session_factory, session_scope
 from storage.models import CrawlRun
 from tests.e2e_helpers import FAST, articles, newsmon

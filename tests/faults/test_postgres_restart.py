@@ -29,8 +29,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
 from pipeline.urls import canonical_url
-from sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
 from storage.db import make_engine, session_factory, session_scope
 from storage.models import Article, CrawlRun
 from storage.models import Page as PageRow
@@ -157,7 +157,7 @@ def test_postgres_restart_mid_crawl_loses_nothing(cluster: Cluster, sites: Sampl
     db_url = cluster.url
     for a in catalog():  # slow article pages: the crawl is mid-way when the server restarts
         sites.set_fault(a["site"], a["path"], "slow", delay=1.0)
-    args = [sys.executable, "-m", "cli", "--database", db_url, "--sources", str(SAMPLE_SOURCES)]
+    args = [sys.executable, "-m", "newsmon", "--database", db_url, "--sources", str(SAMPLE_SOURCES)]
     args += ["crawl", "--all", "--format", "json"] + [x for s in FAST for x in ("--set", s)]
     proc = subprocess.Popen(
         args,

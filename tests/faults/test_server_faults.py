@@ -11,9 +11,9 @@ from datetime import date, timedelta
 import lxml.html
 import pytest
 
-from sample_sites.articles import SITES
-from sample_sites.faults import make_fault
-from sample_sites.server import SampleSites
+from newsmon.sample_sites.articles import SITES
+from newsmon.sample_sites.faults import make_fault
+from newsmon.sample_sites.server import SampleSites
 
 LISTING = "/web/guest/tin-tuc"
 

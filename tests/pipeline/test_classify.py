@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.classify import RULES_FILE, TYPES, Classification, RulesError, classify, load_rules
-from pipeline.reporting import find_report_sentence, make_zones, sentence_spans
+from newsmon.sample_sites import catalog
+from pipeline.classify.classifier import RULES_FILE, TYPES, Classification, RulesError, classify, load_rules
+from pipeline.classify.reporting import find_report_sentence, make_zones, sentence_spans
 from pipeline.text import expand_abbreviations, fold, iter_word_matches, trie_regex
-from sample_sites import catalog
 
 SEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "seeds"
 PRIMARY = {"external_information", "human_rights"}

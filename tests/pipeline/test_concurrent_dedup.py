@@ -9,7 +9,7 @@ import threading
 
 import sqlalchemy as sa
 
-from pipeline.store import ArticleStore
+from newsmon.services.store import ArticleStore
 from pipeline.types import Page
 from storage.db import make_engine, session_factory, upgrade
 from storage.models import Article

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from pipeline.dates import (
+from pipeline.extract.dates import (
     TZ,
     date_from_url,
     find_published,

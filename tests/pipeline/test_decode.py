@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from pipeline.decode import declared_charsets, decode_html
+from pipeline.extract.decode import declared_charsets, decode_html
 
 TEXT = "Hội nghị tập huấn công tác thông tin đối ngoại về quyền con người tại Hòa Bình, Đảng ủy tỉnh."
 # cp1258 has precomposed â ê ô ơ ư ă đ but writes the five tones as combining marks.

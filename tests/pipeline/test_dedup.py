@@ -14,23 +14,22 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipeline.dedup import (
+from newsmon.services.dedup import assign_duplicate, similar_articles
+from pipeline.dedup.nearcopy import (
     BANDS,
     MIN_CONTAINMENT,
     MIN_JACCARD,
     DuplicateMatch,
-    assign_duplicate,
     band_hashes,
     estimated_jaccard,
     is_duplicate,
     shingles,
     signature,
     signature_bytes,
-    similar_articles,
     similarity,
 )
+from pipeline.evaluate.scoring import group_pairs, pairwise_scores
 from pipeline.process import content_hash
-from pipeline.scoring import group_pairs, pairwise_scores
 from storage import repository as repo
 from storage.db import make_engine, session_factory, upgrade
 from storage.models import Article, ArticleBand

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from pipeline.events import assign_event, similarity
+from newsmon.services.events import assign_event
+from pipeline.cluster.match import similarity
 from storage.db import make_engine, session_factory, session_scope, upgrade
 from storage.models import Article, Event, Source
 

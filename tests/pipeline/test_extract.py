@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.dates import TZ
-from pipeline.extract import extract_html, extract_text
+from pipeline.extract.body import extract_html, extract_text
+from pipeline.extract.dates import TZ
 from pipeline.types import Selectors
 
 HTML = Path(__file__).resolve().parents[1] / "fixtures" / "html"
@@ -233,7 +233,7 @@ def test_selectors_override_generic_extraction() -> None:
 def test_bad_or_stale_body_selector_falls_back_to_generic_extraction(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="pipeline.extract"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.extract.body"):
         broken = extract_html(fixture("nhandan_article.html"), selectors=Selectors(body="div[[["))
         stale = extract_html(
             fixture("nhandan_article.html"), selectors=Selectors(body="div.old-template-body")
@@ -273,7 +273,7 @@ def test_bytes_input_is_decoded() -> None:
     ],
 )
 def test_no_usable_body_returns_none(page: str, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="pipeline.extract"):
+    with caplog.at_level(logging.INFO, logger="pipeline.extract.body"):
         assert extract_html(page) is None
     assert caplog.records  # the reason is logged
 
@@ -317,7 +317,7 @@ def test_extract_text_date_from_url() -> None:
 
 
 def test_page_dump_detection_triggers_the_full_extractor() -> None:
-    from pipeline.extract import _looks_like_page_dump
+    from pipeline.extract.body import _looks_like_page_dump
 
     menu = "\n".join(["Trang chủ", "Giới thiệu", "Tin tức", "Liên hệ", "Sơ đồ site"] * 3)
     article = "\n".join(

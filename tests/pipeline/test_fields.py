@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from newsmon.sample_sites import catalog
 from pipeline.fields import EventFields, extract_fields, legal_refs
-from sample_sites import catalog
 
 SEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "seeds"
 VN = timezone(timedelta(hours=7))

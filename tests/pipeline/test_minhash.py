@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.dedup import NUM_PERM, SEED, band_hashes, shingles, signature, signature_bytes
-from pipeline.minhash import EMPTY_VALUE, minhash_values
+from pipeline.dedup.minhash import EMPTY_VALUE, minhash_values
+from pipeline.dedup.nearcopy import NUM_PERM, SEED, band_hashes, shingles, signature, signature_bytes
 
 datasketch = pytest.importorskip(
     "datasketch", reason="datasketch is a dev dependency (pip install -e '.[dev]')"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.htmltree import element_text, parse_html
-from pipeline.noise import clean_dom, clean_lines, clean_lines_detailed, load_rules, strip_lead_prefix
+from pipeline.extract.htmltree import element_text, parse_html
+from pipeline.extract.noise import clean_dom, clean_lines, clean_lines_detailed, load_rules, strip_lead_prefix
 
 BODY_1 = (
     "Ngày 7/12, tại Hòa Bình, Bộ Thông tin và Truyền thông phối hợp Ủy ban nhân dân tỉnh Hòa Bình tổ chức "

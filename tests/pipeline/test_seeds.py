@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.extract import extract_text
+from pipeline.extract.body import extract_text
 
 SEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "seeds"
 LABELS = {

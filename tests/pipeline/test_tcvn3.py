@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from pipeline.decode import _TCVN_HIGH, TCVN3, decode_html, decode_tcvn3, looks_like_tcvn3
+from pipeline.extract.decode import _TCVN_HIGH, TCVN3, decode_html, decode_tcvn3, looks_like_tcvn3
 from pipeline.process import process_page
 from pipeline.types import Page
 

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from sample_sites.__main__ import parse_fault
-from sample_sites.articles import SITES, SOURCE_IDS, all_articles, catalog
-from sample_sites.faults import make_fault, strip_loop_param, to_cp1258
+from newsmon.sample_sites.__main__ import parse_fault
+from newsmon.sample_sites.articles import SITES, SOURCE_IDS, all_articles, catalog
+from newsmon.sample_sites.faults import make_fault, strip_loop_param, to_cp1258
 
-SOURCES_YAML = Path(__file__).resolve().parents[2] / "sample_sites" / "sources.yaml"
+SOURCES_YAML = Path(__file__).resolve().parents[2] / "newsmon" / "sample_sites" / "sources.yaml"
 
 
 def seed_lines(seed: str) -> list[str]:
-    folder = resources.files("sample_sites.content.seeds")
+    folder = resources.files("newsmon.sample_sites.content.seeds")
     name = next(p.name for p in folder.iterdir() if p.name.startswith(f"{seed}_"))
     text = folder.joinpath(name).read_text(encoding="utf-8")
     return [line.strip() for line in text.splitlines() if line.strip()]

@@ -29,9 +29,9 @@ import lxml.etree
 import lxml.html
 import pytest
 
-from sample_sites.articles import SITES, all_articles, catalog
-from sample_sites.render.aspnet import SEARCH_BUTTON
-from sample_sites.server import RequestRecord, SampleSites
+from newsmon.sample_sites.articles import SITES, all_articles, catalog
+from newsmon.sample_sites.render.aspnet import SEARCH_BUTTON
+from newsmon.sample_sites.server import RequestRecord, SampleSites
 
 ROOT = Path(__file__).resolve().parents[2]
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -705,7 +705,7 @@ def test_command_line_serves_until_sigterm() -> None:
     command = [
         sys.executable,
         "-m",
-        "sample_sites",
+        "newsmon.sample_sites",
         "serve",
         "--port-base",
         "0",

@@ -7,8 +7,8 @@ from urllib.parse import parse_qsl
 
 from scrapy.http import FormRequest, HtmlResponse
 
+from newsmon.sample_sites import SOURCES
 from pipeline.sources import load_registry
-from sample_sites import SOURCES
 from spiders.discovery import NextPage
 from spiders.news import FOLLOW_UP_PRIORITY, NewsSpider
 

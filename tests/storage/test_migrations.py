@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
-from pipeline.search import search
+from newsmon.services.search import search
 from pipeline.text import search_document
 from storage import repository as repo
 from storage.db import (
@@ -108,7 +108,7 @@ def test_each_migration_down_and_up_with_rows_in_the_tables(database_url):
         1,
     )
     assert _count(engine, "events") == _count(engine, "alerts") == 0
-    from pipeline.search import reindex
+    from newsmon.services.search import reindex
 
     with session_scope(session_factory(engine)) as s:
         assert reindex(s) == 1

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from newsmon.web.app import create_app
 from pipeline.text import search_document
 from storage import repository as repo
 from storage.db import make_engine, session_factory, session_scope
 from storage.models import Alert
 from tests.conftest import PROJECT, DatabaseServer
 from tests.test_seed_events import SEEDS, republished_copy_of_001
-from web.app import create_app
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -30,7 +30,7 @@ HOSTILE_TITLE = f"Tập huấn nhân quyền {SCRIPT} {IMG} {SVG}"
 
 
 def newsmon(db: str, *args: str, timeout: int = 240) -> str:
-    result = subprocess.run([sys.executable, "-m", "cli", "--database", db, *args], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "newsmon", "--database", db, *args], capture_output=True,
                             text=True, cwd=PROJECT, timeout=timeout)  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout

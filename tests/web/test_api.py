@@ -7,8 +7,8 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from web.app import create_app
-from web.auth import COOKIE, MaskTokenFilter
+from newsmon.web.app import create_app
+from newsmon.web.auth import COOKIE, MaskTokenFilter
 
 
 def search(client: TestClient, **params) -> dict:

@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode, checks
 
-from web.app import create_app
+from newsmon.web.app import create_app
 
 EXAMPLES = {GenerationMode.POSITIVE: 40, GenerationMode.NEGATIVE: 25}  # per operation: well under a minute
 # Not checked: that every schema-valid request is accepted. A province is free text checked

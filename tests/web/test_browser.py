@@ -34,7 +34,7 @@ def need_chromium() -> None:
 @pytest.fixture
 def server(web_db: str):
     """`newsmon serve --port 0` as a subprocess; yields the URL it prints."""
-    proc = subprocess.Popen([sys.executable, "-m", "cli", "--database", web_db, "serve", "--port", "0"],
+    proc = subprocess.Popen([sys.executable, "-m", "newsmon", "--database", web_db, "serve", "--port", "0"],
                             cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
         line = proc.stdout.readline() if proc.stdout else ""

@@ -6,8 +6,8 @@ from datetime import date
 
 from lxml import etree
 
-from web import charts
-from web.queries import fill_months
+from newsmon.web import charts
+from newsmon.web.queries import fill_months
 
 
 def svg(markup) -> etree._Element:

@@ -7,8 +7,8 @@ import re
 import pytest
 from lxml import html as lxml_html
 
+from newsmon.web.routes_pages import highlight
 from tests.web.conftest import IMG, JS_URL, SCRIPT, SVG
-from web.routes_pages import highlight
 
 
 def page(client, url: str, status: int = 200) -> str:

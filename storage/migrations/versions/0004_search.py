@@ -9,7 +9,7 @@ external-content FTS5 table ``articles_fts`` indexes the original title, lead an
 (``remove_diacritics 2``) and the folded copy; triggers on ``articles`` keep it in sync
 whatever writes the row. Articles stored before this migration are indexed here
 (folded exactly by ``newsmon search --reindex``).
-PostgreSQL gets the column only: search there scans it with LIKE (see pipeline/search.py).
+PostgreSQL gets the column only: search there scans it with LIKE (see newsmon/services/search/).
 """
 
 from collections.abc import Sequence

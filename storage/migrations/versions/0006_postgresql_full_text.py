@@ -6,7 +6,7 @@ Create Date: 2026-12-01 22:00:00
 
 PostgreSQL only (SQLite has its FTS5 table): ``articles.search_tsv``, a stored generated
 column ``to_tsvector('simple', search_text)``, and a GIN index on it, which
-``pipeline/search_pg.py`` matches and ranks with. ``search_text`` holds the folded words
+``newsmon/services/search/postgres.py`` matches and ranks with. ``search_text`` holds the folded words
 already, so the ``simple`` configuration (lower case, no stemming, no stop words) is all it
 needs. Stored rather than an expression index: ranking and the index's recheck read the vector
 instead of parsing the text again for every matching row (30 times faster for a word found in

@@ -1,2 +1,0 @@
-"""Scrapy components (item pipeline, middlewares, extension) that connect crawls to the
-pipeline and the database. Enabled by dotted path in settings.py; spiders never import them."""

@@ -1,0 +1,245 @@
+"""``newsmon eval``, ``schedule``, ``serve``, ``db`` and ``demo``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+import newsmon.settings as config
+from newsmon.cli.app import Context, UsageError, err, fmt_dt, main, out, wrap_errors
+from newsmon.cli.articles import article_row
+from newsmon.cli.crawl import print_runs
+from newsmon.crawl.runner import run_crawls
+from storage import repository as repo
+from storage.db import make_engine, session_scope, upgrade
+
+
+@main.command("eval")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option("--errors/--no-errors", default=True, help="List the cases behind each miss.")
+def eval_command(paths: tuple[Path, ...], fmt: str, errors: bool) -> None:
+    """Score detection, event fields, clustering and near-duplicates on labelled cases
+    (default: the project's labelled set)."""
+    from newsmon.services.evaluate import evaluate
+
+    try:
+        report = evaluate(paths or [config.PROJECT_DIR / "tests" / "fixtures" / "labelled"])
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if fmt == "json":
+        out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    table = Table(title=f"newsmon eval: {report.cases} labelled cases")
+    for col in ("measure", "precision", "recall", "F1 / accuracy"):
+        table.add_column(col)
+    for name, m in (("training-conference detection", report.detection), ("event clustering (pairwise)",
+                    report.clustering), ("near-duplicates (pairwise)", report.duplicates)):  # fmt: skip
+        table.add_row(name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}")
+    for name, value in report.fields.items():
+        if name != "n":
+            table.add_row(f"field: {name} (n={report.fields['n']})", "", "", f"{value:.3f}")
+    out.print(table)
+    if errors and report.errors:
+        err.print(f"{len(report.errors)} miss(es):")
+        for line in report.errors:
+            err.print(f"  {line}")
+
+
+@main.command()
+@click.option(
+    "--max-concurrent",
+    type=click.IntRange(1),
+    default=2,
+    show_default=True,
+    help="Crawls running at the same time, all sources together.",
+)
+@click.option(
+    "--timeout",
+    type=click.IntRange(60),
+    default=3600,
+    show_default=True,
+    help="Seconds before a crawl is stopped.",
+)
+@click.option("--list", "list_only", is_flag=True, help="Show the jobs and their next run, then exit.")
+@click.pass_obj
+@wrap_errors
+def schedule(obj: Context, max_concurrent: int, timeout: int, list_only: bool) -> None:
+    """Run the scheduled crawls (one job per enabled source) until SIGTERM/SIGINT."""
+    import scheduler as sched
+
+    registry = obj.registry
+    obj.sessions  # noqa: B018 - migrate before the job store touches the database
+
+    def show(scheduler: Any) -> None:
+        table = Table(title="scheduled jobs")
+        for col in ("job", "schedule", "next run"):
+            table.add_column(col)
+        for job in scheduler.get_jobs():
+            table.add_row(job.id, job.name, fmt_dt(job.next_run_time))
+        err.print(table)
+
+    if list_only:
+        scheduler = sched.build_scheduler(obj.database_url, max_concurrent)
+        scheduler.start(paused=True)
+        sched.reconcile(scheduler, registry, obj.database_url, obj.sources_path, timeout)
+        show(scheduler)
+        scheduler.shutdown(wait=False)
+        return
+    logging.getLogger().setLevel(logging.INFO)
+    sched.run(registry, obj.database_url, obj.sources_path, max_concurrent, timeout, on_ready=show)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0: any free port)."
+)
+@click.pass_obj
+@wrap_errors
+def serve(obj: Context, host: str, port: int) -> None:
+    """Serve the web UI and the JSON API (read-only) until Ctrl-C.
+
+    Login: NEWSMON_WEB_TOKEN and/or NEWSMON_WEB_USER + NEWSMON_WEB_PASSWORD."""
+    import socket
+
+    import uvicorn
+
+    from newsmon.web.app import create_app
+    from newsmon.web.auth import MaskTokenFilter
+
+    obj.sessions  # noqa: B018 - migrate the schema first, as every command does
+    user, password = config.NEWSMON_WEB_USER, config.NEWSMON_WEB_PASSWORD
+    try:
+        app = create_app(
+            obj.database_url,
+            token=config.NEWSMON_WEB_TOKEN,
+            basic_auth=(user or "", password or "") if user or password else None,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port or --host"
+        ) from None
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{sock.getsockname()[1]}/"
+    if host not in ("127.0.0.1", "localhost", "::1") and not (config.NEWSMON_WEB_TOKEN or user):
+        err.print("warning: listening beyond this machine without a login; set NEWSMON_WEB_TOKEN")
+    click.echo(f"newsmon web UI on {url} (API schema: {url}api/openapi.json); Ctrl-C to stop")
+    sys.stdout.flush()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="info", server_header=False, proxy_headers=False))
+    logging.getLogger("uvicorn.access").addFilter(MaskTokenFilter())  # ?token= never reaches the log
+    server.run(sockets=[sock])
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@click.pass_obj
+@wrap_errors
+def db_upgrade(obj: Context, revision: str) -> None:
+    """Migrate the schema up (default: to the newest revision)."""
+    from storage.db import current_revision
+
+    engine = make_engine(obj.database_url)
+    upgrade(engine, revision)
+    out.print(f"database at revision {current_revision(engine)}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@click.pass_obj
+@wrap_errors
+def db_downgrade(obj: Context, revision: str) -> None:
+    """Migrate the schema down to REVISION ('base' removes every table)."""
+    from storage.db import current_revision, downgrade
+
+    engine = make_engine(obj.database_url)
+    downgrade(engine, revision)
+    out.print(f"database at revision {current_revision(engine)}")
+
+
+@main.command()
+@click.option(
+    "--port-base", type=int, default=0, help="First port for the sample sites (default: free ports)."
+)
+@click.option("--serve", "keep_serving", is_flag=True, help="Keep serving the sample sites after the crawl.")
+@click.pass_obj
+@wrap_errors
+def demo(obj: Context, port_base: int, keep_serving: bool) -> None:
+    """Serve the bundled sample sites on 127.0.0.1, crawl them, and show what was stored."""
+    import os
+
+    from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
+
+    ports = None
+    if port_base:
+        ports = {site: port_base + i for i, site in enumerate(DEFAULT_PORTS)}
+    sites = SampleSites(ports=ports or {site: 0 for site in DEFAULT_PORTS}).start()
+    try:
+        os.environ.update(sites.env())
+        obj.sources_path = config.NEWSMON_SAMPLE_SOURCES
+        obj._registry = None
+        err.print("sample sites: " + ", ".join(f"{k} {v}" for k, v in sites.urls.items()))
+        ids = [s.id for s in obj.registry.enabled()]
+        run_ids = run_crawls(obj, ids, notify=err.print, NEWSMON_TRIGGER="demo", **_LOOPBACK_SETTINGS)
+        print_runs(obj, run_ids)
+        _print_demo_summary(obj, ids, catalog())
+        if keep_serving:
+            err.print("serving the sample sites; Ctrl-C to stop")
+            import time
+
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sites.stop()
+
+
+# Our own server on loopback: no politeness delays needed.
+_LOOPBACK_SETTINGS = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    "NEWSMON_RETRY_BACKOFF_BASE": 0.2,
+    "DOWNLOAD_TIMEOUT": 10,
+}
+
+
+def _print_demo_summary(obj: Context, source_ids: list[str], expected: list[dict[str, Any]]) -> None:
+    with session_scope(obj.sessions) as session:
+        stored = [a for sid in source_ids for a in repo.list_articles(session, source_id=sid, limit=None)]
+        rows = [article_row(a) for a in stored]
+    table = Table(title=f"{len(rows)} article(s) stored from the sample sites")
+    for col in ("id", "published", "source", "lang", "title"):
+        table.add_column(col, overflow="fold")
+    for r in sorted(rows, key=lambda r: (r["source"] or "", r["published"] or "")):
+        published = r["published"][:16].replace("T", " ") if r["published"] else "-"
+        table.add_row(str(r["id"]), published, r["source"] or "-", r["language"] or "-", r["title"] or "-")
+    out.print(table)
+    out.print(
+        f"{len(rows)} of {len(expected)} sample articles stored; database: {_safe_url(obj.database_url)}"
+    )
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,183 @@
+"""Running crawls in this process: the Scrapy settings of a run, and the crawl itself.
+
+Twisted's reactor cannot restart, so :func:`run_crawls` runs once per process; the scheduler
+starts each crawl as a ``newsmon crawl`` subprocess for that reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+import newsmon.settings as config
+from newsmon.processes import pid_alive
+from newsmon.services.alerts import AlertsConfig
+from pipeline.sources import Registry
+from storage import repository as repo
+from storage.db import session_scope
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "CrawlSetup",
+    "CrawlSetupError",
+    "enqueue_sources",
+    "run_crawls",
+    "run_workers",
+    "scrapy_settings",
+]
+
+
+class CrawlSetupError(ValueError):
+    """A crawl that cannot start for a reason the operator can fix: a ``--set`` override that
+    is not KEY=VALUE, a Redis server that does not answer."""
+
+
+class CrawlSetup(Protocol):
+    """What a crawl needs from its caller (the CLI's context has these)."""
+
+    database_url: str
+    sources_path: str
+
+    @property
+    def registry(self) -> Registry: ...
+
+    @property
+    def alerts(self) -> AlertsConfig: ...
+
+    @property
+    def sessions(self) -> Any: ...
+
+
+def scrapy_settings(
+    database_url: str, sources_path: str, overrides: Iterable[str] = (), **extra: Any
+) -> Any:
+    """The project's Scrapy settings for one run: the database and registry of this run, then
+    ``extra``, then the operator's ``KEY=VALUE`` overrides (CrawlSetupError if one is not)."""
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule(config, priority="project")
+    settings.set("DATABASE_URL", database_url, priority="cmdline")
+    settings.set("NEWSMON_SOURCES", sources_path, priority="cmdline")
+    for key, value in extra.items():
+        settings.set(key, value, priority="cmdline")
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise CrawlSetupError(f"--set {item!r}: use KEY=VALUE, e.g. --set DOWNLOAD_DELAY=0")
+        settings.set(key.strip(), value.strip(), priority="cmdline")
+    return settings
+
+
+class OneLineRobotsErrors(logging.Filter):
+    """robots.txt that cannot be fetched (a dead or unknown host) is a crawl error already
+    counted by its discovery request: log it as one warning line, not a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def run_crawls(
+    setup: CrawlSetup,
+    source_ids: list[str],
+    *,
+    since: str | None = None,
+    max_pages: int | None = None,
+    max_articles: int | None = None,
+    overrides: Iterable[str] = (),
+    notify: Callable[[str], Any] = logger.warning,
+    **extra: Any,
+) -> list[int]:
+    """Crawl the given sources concurrently in this process; return their crawl_run ids.
+
+    Unknown source ids and a bad alerts file fail before anything starts; ``notify`` hears of
+    runs left behind by a dead process (marked interrupted here).
+    """
+    from scrapy.crawler import CrawlerProcess
+
+
+    registry = setup.registry
+    for sid in source_ids:
+        registry.get(sid)  # unknown ids fail before anything starts
+    setup.alerts  # noqa: B018 - a bad alerts config fails before anything starts
+    with session_scope(setup.sessions) as session:
+        stale = repo.mark_stale_runs(session, socket.gethostname(), pid_alive)
+    if stale:
+        notify(f"marked {stale} crawl run(s) left by a dead process as interrupted")
+    settings = scrapy_settings(
+        setup.database_url, setup.sources_path, overrides, **{"STATS_DUMP": False, **extra}
+    )
+    logging.root.handlers.clear()  # Scrapy installs its own handler; avoid every line twice
+    process = CrawlerProcess(settings, install_root_handler=True)
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(OneLineRobotsErrors())
+    for sid in source_ids:
+        kwargs: dict[str, Any] = {"source": sid}
+        if since:
+            kwargs["since"] = since
+        if max_pages:
+            kwargs["max_pages"] = max_pages
+        if max_articles:
+            kwargs["max_articles"] = max_articles
+        process.crawl("news", **kwargs)
+    crawlers = list(process.crawlers)
+    process.start()
+    return sorted(c.spider.crawl_run_id for c in crawlers if c.spider is not None and c.spider.crawl_run_id)
+
+
+def _redis(settings: Any) -> Any:
+    from newsmon.crawl.distributed import RedisUnavailable, connect
+
+    try:
+        return connect(settings.get("REDIS_URL"))
+    except RedisUnavailable as exc:
+        raise CrawlSetupError(str(exc)) from None
+
+
+def enqueue_sources(setup: CrawlSetup, source_ids: list[str], overrides: Iterable[str] = ()) -> list[Any]:
+    """``crawl --distributed``: queue each source's discovery requests in Redis for the workers;
+    one ``newsmon.crawl.distributed.Enqueued`` result per source."""
+    from newsmon.crawl.distributed import enqueue
+    from spiders.news import NewsSpider
+
+    settings = scrapy_settings(setup.database_url, setup.sources_path, overrides)
+    server = _redis(settings)
+    setup.sessions  # noqa: B018 - the database must be usable (and migrated) before workers get work
+    results = []
+    for sid in source_ids:
+        source = setup.registry.get(sid)
+        spider = NewsSpider(source=sid)
+        spider.source = source
+        spider.allowed_domains = list(source.allowed_domains)
+        requests = [] if source.request.unsupported else spider.start_requests_list()
+        results.append(enqueue(server, settings, spider, requests))
+    return results
+
+
+def run_workers(
+    setup: CrawlSetup, source_ids: list[str], idle_exit: float | None, overrides: Iterable[str] = ()
+) -> list[int]:
+    """Fetch queued requests of ``source_ids`` from Redis until SIGTERM (or ``idle_exit``
+    seconds with nothing to do) and store what comes back; returns the crawl_run ids."""
+    from scrapy.crawler import CrawlerProcess
+
+    from newsmon.crawl.distributed import run_worker, worker_settings
+    from spiders.worker import WorkerSpider
+
+    setup.alerts  # noqa: B018 - a bad alerts config fails before anything starts
+    settings = worker_settings(
+        scrapy_settings(setup.database_url, setup.sources_path, overrides, STATS_DUMP=False)
+    )
+    _redis(settings)
+    with session_scope(setup.sessions) as session:
+        repo.mark_stale_runs(session, socket.gethostname(), pid_alive)
+    logging.root.handlers.clear()  # Scrapy installs its own handler; avoid every line twice
+    process = CrawlerProcess(settings, install_root_handler=True)
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(OneLineRobotsErrors())
+    return run_worker(process, WorkerSpider, source_ids, idle_exit)

@@ -1,0 +1,1 @@
+"""Services: the pipeline put together with the database (store, search, alerts, health, checks)."""

@@ -1,0 +1,133 @@
+"""Events in the database: put each classified report in its event, keep events' fields merged.
+
+A near-duplicate always joins its original's event; any other report joins the stored event
+that ``pipeline.cluster.match.match_score`` ranks best, or starts one. The event's fields
+are recomputed from all its reports by ``pipeline.cluster.merge.merged_fields``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.cluster.match import (
+    DATE_WINDOW,
+    EVENT_TYPES,
+    MATCH_THRESHOLD,
+    UNDATED_WINDOW,
+    anchor_date,
+    match_score,
+)
+from pipeline.cluster.merge import merged_fields
+from storage.models import Article, Event, Source, utcnow
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["EVENT_TYPES", "Assignment", "assign_event", "merge_event"]
+
+
+@dataclass
+class Assignment:
+    """The event an article was put in, and whether that event is new."""
+
+    event_id: int
+    created: bool
+    score: float
+
+
+def _candidate_events(session: Session, article: Article) -> list[Event]:
+    anchor, _ = anchor_date(article)
+    stmt = select(Event).where(Event.type == article.event_type)
+    if anchor:
+        window = timedelta(days=UNDATED_WINDOW + DATE_WINDOW)
+        stmt = stmt.where(
+            (Event.date_held.is_(None))
+            | ((Event.date_held >= anchor - window) & (Event.date_held <= anchor + window))
+        )
+    province = (article.fields or {}).get("province_2025")
+    if province:
+        stmt = stmt.where((Event.province_2025.is_(None)) | (Event.province_2025 == province))
+    return list(session.scalars(stmt.order_by(Event.id).limit(200)))  # ties: the oldest event, on any backend
+
+
+def _reports(session: Session, event_id: int) -> list[Article]:
+    return list(session.scalars(select(Article).where(Article.event_id == event_id).order_by(Article.id)))
+
+
+def assign_event(session: Session, article: Article) -> Assignment | None:
+    """Put ``article`` in its event (creating one if needed); None if it reports no event.
+
+    Idempotent: an article already in an event that still fits stays there.
+    """
+    previous = article.event_id
+    if article.event_type not in EVENT_TYPES:
+        article.event_id = None
+        _refresh_or_drop(session, previous)
+        return None
+    target: Event | None = None
+    best = 0.0
+    if article.duplicate_of:
+        original = session.get(Article, article.duplicate_of)
+        if original is not None and original.event_id and original.event_type == article.event_type:
+            target, best = session.get(Event, original.event_id), 1.0
+    if target is None:
+        for event in _candidate_events(session, article):
+            reports = [r for r in _reports(session, event.id) if r.id != article.id]
+            if not reports:
+                continue
+            score = match_score(article, event, reports)
+            if score > best:
+                target, best = event, score
+        if best < MATCH_THRESHOLD:
+            target = None
+    created = False
+    if target is None:
+        if previous is not None and not [r for r in _reports(session, previous) if r.id != article.id]:
+            target = session.get(Event, previous)  # keep the event's id stable on reprocess
+        else:
+            target = Event(type=article.event_type, first_seen_at=utcnow())
+            session.add(target)
+            session.flush()
+            created = True
+        best = 1.0
+    article.event_id = target.id
+    session.flush()
+    merge_event(session, target)
+    if previous is not None and previous != target.id:
+        _refresh_or_drop(session, previous)
+    return Assignment(target.id, created, round(best, 3))
+
+
+def _refresh_or_drop(session: Session, event_id: int | None) -> None:
+    if event_id is None:
+        return
+    event = session.get(Event, event_id)
+    if event is None:
+        return
+    if _reports(session, event_id):
+        merge_event(session, event)
+    else:
+        session.delete(event)
+        session.flush()
+
+
+def _source_provinces(session: Session, reports: list[Article]) -> dict[str, str | None]:
+    ids = {r.source_id for r in reports if r.source_id}
+    if not ids:
+        return {}
+    rows = session.execute(select(Source.id, Source.province_2025).where(Source.id.in_(ids)))
+    return dict(rows.all())
+
+
+def merge_event(session: Session, event: Event) -> None:
+    """Recompute an event's fields from all its reports."""
+    reports = _reports(session, event.id)
+    if not reports:
+        return
+    for name, value in merged_fields(reports, _source_provinces(session, reports)).items():
+        setattr(event, name, value)
+    event.updated_at = utcnow()

@@ -1,0 +1,170 @@
+"""Persisting pages and articles: the raw page first, then what the pipeline makes of it.
+
+The raw page is committed in its own transaction before any processing, so a crash or a
+bug in extraction loses nothing: ``newsmon reprocess`` runs the stored pages again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from newsmon.services.alerts import AlertsConfig, queue_event_alerts
+from newsmon.services.enrich import enrich_article
+from pipeline.process import ExtractionFailed, process_page
+from pipeline.text import search_document
+from pipeline.types import Article, Page, Selectors
+from pipeline.urls import canonical_url
+from storage import repository as repo
+from storage.db import database_error_kind, session_scope
+from storage.models import Article as ArticleRow
+from storage.models import Page as PageRow
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    """What happened to one page: stored, and the article new/updated/unchanged, or why not."""
+
+    page_id: int
+    page_new: bool
+    status: str  # new | updated | unchanged | failed
+    article_id: int | None = None
+    article: Article | None = None
+    error: str | None = None
+    event_type: str | None = None
+    duplicate_of: int | None = None
+    event_id: int | None = None
+    event_created: bool = False
+
+
+def _article_fields(article: Article, page_id: int) -> dict[str, object]:
+    return {
+        "url": article.url,
+        "page_id": page_id,
+        "source_id": article.source_id,
+        "title": article.title,
+        "lead": article.lead,
+        "text": article.text,
+        "author": article.author,
+        "published_at": article.published,
+        "published_from": article.published_from,
+        "language": article.language,
+        "content_hash": article.content_hash,
+        "word_count": len(article.text.split()),
+        # What search indexes: the SQLite triggers of migration 0004 copy it into articles_fts.
+        "search_text": search_document(article.title, article.lead, article.text),
+    }
+
+
+def page_from_row(row: PageRow) -> Page:
+    return Page(
+        url=row.url,
+        body=repo.page_body(row),
+        status=row.status_code,
+        headers=dict(row.headers or {}),
+        fetched_at=row.fetched_at,
+        source_id=row.source_id,
+    )
+
+
+class ArticleStore:
+    """Stores pages and their articles through a session factory.
+
+    ``selectors_for(source_id)`` gives the per-source extraction overrides; with
+    ``alerts``, a new event that alerts gets its pending alert rows in the same transaction.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        selectors_for: Callable[[str | None], Selectors | None] | None = None,
+        alerts: AlertsConfig | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.selectors_for = selectors_for or (lambda _sid: None)
+        self.alerts = alerts
+
+    def save_raw(self, page: Page, run_id: int | None = None, replace: bool = False) -> tuple[int, bool]:
+        requested = canonical_url(page.requested_url) if page.requested_url else None
+        canonical = canonical_url(page.url)
+        with session_scope(self.sessions) as session:
+            return repo.save_page(
+                session,
+                canonical_url=canonical,
+                url=page.url,
+                body=page.body,
+                requested_canonical=requested if requested != canonical else None,
+                source_id=page.source_id,
+                crawl_run_id=run_id,
+                status_code=page.status,
+                headers=page.headers,
+                fetched_at=page.fetched_at or datetime.now(UTC),
+                replace=replace,
+            )
+
+    def process_stored(
+        self, page_id: int, page: Page | None = None, published: datetime | None = None
+    ) -> Outcome:
+        """Run the pipeline over a stored page and upsert its article."""
+        with session_scope(self.sessions) as session:
+            if page is None:
+                row = session.get(PageRow, page_id)
+                if row is None:
+                    raise KeyError(f"no stored page with id {page_id}")
+                page = page_from_row(row)
+            try:
+                article = process_page(page, self.selectors_for(page.source_id), published)
+            except ExtractionFailed as exc:
+                repo.mark_page(session, page_id, "failed", str(exc))
+                return Outcome(page_id, False, "failed", error=str(exc))
+            except Exception as exc:  # a pipeline bug must not lose the page or stop the crawl
+                logger.exception("processing failed for %s", page.url)
+                repo.mark_page(session, page_id, "error", f"{type(exc).__name__}: {exc}")
+                return Outcome(page_id, False, "failed", error=f"{type(exc).__name__}: {exc}")
+            article_id, status = repo.upsert_article(
+                session, article.canonical_url, **_article_fields(article, page_id)
+            )
+            repo.serialize_enrichment(session)
+            try:
+                with session.begin_nested():  # a savepoint: a bug here must not lose the article
+                    enriched = enrich_article(session, session.get(ArticleRow, article_id))
+                    if enriched.event_created and enriched.event_id and self.alerts:
+                        # The outbox: the event and its alerts commit together or not at all.
+                        queue_event_alerts(session, enriched.event_id, self.alerts)
+            except Exception as exc:
+                if database_error_kind(exc):  # locked, full, disconnected: not a bug, the caller decides
+                    raise
+                logger.exception("classification/dedup/events failed for %s", article.url)
+                repo.mark_page(session, page_id, "error", f"enrichment: {type(exc).__name__}: {exc}")
+                return Outcome(page_id, False, status, article_id, article, f"enrichment: {exc}")
+            repo.mark_page(session, page_id, "ok")
+            return Outcome(
+                page_id,
+                False,
+                status,
+                article_id,
+                article,
+                None,
+                enriched.event_type,
+                enriched.duplicate_of,
+                enriched.event_id,
+                enriched.event_created,
+            )
+
+    def ingest(
+        self, page: Page, run_id: int | None = None, replace: bool = False, published: datetime | None = None
+    ) -> Outcome:
+        """Store the raw page, then process it. An already stored page is not processed again
+        unless ``replace``."""
+        page_id, new = self.save_raw(page, run_id, replace)
+        if not new and not replace:
+            return Outcome(page_id, False, "known")
+        outcome = self.process_stored(page_id, page, published)
+        outcome.page_new = new
+        return outcome

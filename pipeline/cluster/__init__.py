@@ -1,0 +1,1 @@
+"""Grouping reports into events: the pure rules (what matches, how fields merge)."""

@@ -1,0 +1,1 @@
+"""Duplicate detection that needs no database: MinHash signatures, shingles, the copy rule."""
