@@ -41,7 +41,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import newsmon.settings as config  # noqa: E402
-
 from bench.synthetic_site import SyntheticSite  # noqa: E402
 from newsmon.services.alerts import load_alerts_config  # noqa: E402
 from newsmon.services.store import ArticleStore, page_from_row  # noqa: E402
