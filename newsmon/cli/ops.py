@@ -15,41 +15,63 @@ import newsmon.settings as config
 from newsmon.cli.app import Context, UsageError, err, fmt_dt, main, out, wrap_errors
 from newsmon.cli.articles import article_row
 from newsmon.cli.crawl import print_runs
+from newsmon.cli.evalreport import print_report
 from newsmon.crawl.runner import run_crawls
+from pipeline.evaluate.cases import SPLITS
+from pipeline.sources import RegistryError
 from storage import repository as repo
 from storage.db import make_engine, session_scope, upgrade
 
 
 @main.command("eval")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--study/--no-study", default=True, show_default=True,
+              help="Also score the study set of real reports (when its texts are cached).")  # fmt: skip
+@click.option("--split", type=click.Choice(["all", *SPLITS]), default="all", show_default=True,
+              help="Which part of the study set: the part rules are tuned on, the held-back part, or both.")  # fmt: skip
+@click.option("--study-labels", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+              help="Study-set labels (default: bench/study/labels.jsonl).")  # fmt: skip
+@click.option("--study-cache", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+              envvar="NEWSMON_STUDY_CACHE", help="Cached texts (env NEWSMON_STUDY_CACHE; default: .cache/study/texts.jsonl).")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.option("--errors/--no-errors", default=True, help="List the cases behind each miss.")
-def eval_command(paths: tuple[Path, ...], fmt: str, errors: bool) -> None:
-    """Score detection, event fields, clustering and near-duplicates on labelled cases
-    (default: the project's labelled set)."""
-    from newsmon.services.evaluate import evaluate
+@click.pass_obj
+def eval_command(obj: Context, paths: tuple[Path, ...], study: bool, split: str, study_labels: Path | None,
+                 study_cache: Path | None, fmt: str, errors: bool) -> None:  # fmt: skip
+    """Score detection (by language), event fields, clustering and near-duplicates on labelled
+    cases: the project's own-words cases (or PATHS) and the study set's two parts."""
+    from newsmon.services.evaluate import evaluate_sets
 
+    labels = study_labels or config.PROJECT_DIR / "bench" / "study" / "labels.jsonl"
+    cache = study_cache or config.PROJECT_DIR / ".cache" / "study" / "texts.jsonl"
+    use_study = study and labels.exists()
+    if use_study and not cache.exists():
+        err.print(f"study set: no cached texts at {cache} (bench/study/README.md says how to build them); "
+                  "scoring the own-words cases only")  # fmt: skip
+        use_study = False
     try:
-        report = evaluate(paths or [config.PROJECT_DIR / "tests" / "fixtures" / "labelled"])
+        registry = obj.registry if use_study else None
+    except RegistryError:
+        registry = None  # no registry: study pages get no outlet province
+    try:
+        reports = evaluate_sets(
+            paths or [config.PROJECT_DIR / "tests" / "fixtures" / "labelled"],
+            labels if use_study else None,
+            cache if use_study else None,
+            SPLITS if split == "all" else (split,),
+            registry,
+        )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if fmt == "json":
-        out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
+        out.print_json(json.dumps([r.as_dict() for r in reports], ensure_ascii=False))
         return
-    table = Table(title=f"newsmon eval: {report.cases} labelled cases")
-    for col in ("measure", "precision", "recall", "F1 / accuracy"):
-        table.add_column(col)
-    for name, m in (("training-conference detection", report.detection), ("event clustering (pairwise)",
-                    report.clustering), ("near-duplicates (pairwise)", report.duplicates)):  # fmt: skip
-        table.add_row(name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}")
-    for name, value in report.fields.items():
-        if name != "n":
-            table.add_row(f"field: {name} (n={report.fields['n']})", "", "", f"{value:.3f}")
-    out.print(table)
-    if errors and report.errors:
-        err.print(f"{len(report.errors)} miss(es):")
-        for line in report.errors:
-            err.print(f"  {line}")
+    for report in reports:
+        print_report(report)
+        if errors and report.errors:
+            err.print(f"{len(report.errors)} miss(es) in {report.name}:")
+            for line in report.errors:
+                err.print(f"  {line}")
 
 
 @main.command()

@@ -73,7 +73,7 @@ def _held_after_publication(held: date | None, published: datetime | None) -> bo
 
 def enrich_article(session: Session, article: Article) -> Enrichment:
     """Classify ``article``, extract its event fields, find its original, put it in its event."""
-    result = classify(article.title, article.lead, article.text, article.language)
+    result = classify(article.title, article.lead, article.text, article.language, url=article.url)
     article.event_type = result.type
     article.topics = list(result.topics)
     article.classification = _jsonable(result)

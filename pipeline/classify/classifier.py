@@ -1,11 +1,13 @@
 """What an article reports: the event type, its topics, a score and the evidence for both.
 
-Explainable rules, not a model: analysts edit ``rules/classify.yaml`` (phrases with weights,
-Vietnamese and English) and every decision lists the phrases that made it, where they were
-found and how much they weighed. This module only compiles the rules and applies them:
+Explainable rules, not a model: analysts edit ``rules/`` (``common.yaml`` for zones,
+thresholds and topics; one file of weighted phrases per language: ``vi.yaml``, ``en.yaml``,
+``fr.yaml`` ...) and every decision lists the phrases that made it, where they were found and
+how much they weighed. This module only compiles the rules and applies them:
 
 - phrases are matched diacritic-insensitively on ``fold(normalize(...))`` with abbreviations
-  spelled out (``TTĐN``, ``QCN``, ``TT&TT`` ...), whole words only;
+  spelled out (``TTĐN``, ``QCN``, ``TT&TT`` ...), whole words only (in scripts written without
+  spaces, Chinese, Japanese, Thai, Lao, Khmer, anywhere);
 - a match weighs ``weight x zone multiplier``: title and lead more than the body, and the
   sentence that reports the event ("Ngày 7/12, ... tổ chức Hội nghị tập huấn ...") most;
 - the best event type must reach a threshold; plan wording that outweighs "it took place"
@@ -27,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import yaml
 
@@ -52,12 +55,14 @@ __all__ = [
     "load_rules",
 ]
 
-RULES_FILE = Path(__file__).parent / "rules" / "classify.yaml"
+RULES_DIR = Path(__file__).parent / "rules"
+RULES_FILE = RULES_DIR  # the default rules: the directory of common.yaml and the language files
 # Types that name an event that took place (plan_or_directive and other do not).
 EVENT_TYPES = ("training_conference", "other_conference", "seminar", "dialogue", "award")
 TYPES = (*EVENT_TYPES, "plan_or_directive", "other")
 SIGNALS = ("held", "substance", "meeting")
-ZONES = ("title", "lead", "report", "body")
+ZONES = ("title", "lead", "report", "body", "url")
+FOCUS = ("title", "lead", "report", "url")  # where a report names its event
 MAX_EVIDENCE = 30
 SNIPPET_CHARS = 60
 GAP_WORDS = 6
@@ -123,6 +128,7 @@ class _Layer:
     # Phrases with "..." or "#": one alternation, group "s<i>" is special_phrases[i].
     special: re.Pattern[str] | None
     special_phrases: tuple[_Phrase, ...]
+    bounded: bool = True  # matches must start and end a word (False: scripts without spaces)
 
 
 @dataclass(frozen=True)
@@ -167,7 +173,7 @@ def _phrase_regex(phrase: str) -> tuple[str, bool]:
     return source, special
 
 
-def _compile_layer(phrases: list[_Phrase], where: str) -> _Layer:
+def _compile_layer(phrases: list[_Phrase], where: str, bounded: bool = True) -> _Layer:
     simple: dict[str, _Phrase] = {}
     special: list[tuple[str, _Phrase]] = []
     for p in phrases:
@@ -182,14 +188,15 @@ def _compile_layer(phrases: list[_Phrase], where: str) -> _Layer:
         if key in simple and simple[key].group != p.group:
             logger.warning("%s: phrase %r is in %s and %s", where, p.phrase, simple[key].group, p.group)
         simple[key] = p
+    end = r"(?!\w)" if bounded else ""
     regex = None
     if simple:
-        regex = re.compile(r"(?:" + trie_regex(simple, space=_SEP) + r")(?!\w)")  # see iter_word_matches
+        regex = re.compile(r"(?:" + trie_regex(simple, space=_SEP) + r")" + end)  # see iter_word_matches
     special_regex = None
     if special:
         alternatives = "|".join(f"(?P<s{i}>{source})" for i, (source, _) in enumerate(special))
-        special_regex = re.compile(rf"(?:{alternatives})(?!\w)")
-    return _Layer(regex, simple, special_regex, tuple(p for _, p in special))
+        special_regex = re.compile(rf"(?:{alternatives}){end}")
+    return _Layer(regex, simple, special_regex, tuple(p for _, p in special), bounded)
 
 
 def _phrases_of(spec: Any, group: str, where: str) -> dict[str, list[_Phrase]]:
@@ -223,6 +230,7 @@ def _build(raw: dict[str, Any], path: str) -> Rules:
     languages = tuple(raw.get("languages") or ())
     if not languages:
         raise RulesError(f"{where}: 'languages' is required")
+    spaceless = frozenset(raw.get("spaceless") or ())
     layer_specs: dict[str, dict[str, list[_Phrase]]] = defaultdict(lambda: defaultdict(list))
 
     def add(layer: str, group: str, spec: Any) -> None:
@@ -251,8 +259,15 @@ def _build(raw: dict[str, Any], path: str) -> Rules:
     for lang in (*languages, None):
         compiled = []
         for layer_name, by_lang in layer_specs.items():
-            phrases = [p for lg, ps in by_lang.items() if lang is None or lg == lang for p in ps]
-            compiled.append(_compile_layer(phrases, f"{where}: {layer_name}"))
+            for bounded in (True, False):
+                phrases = [
+                    p
+                    for lg, ps in by_lang.items()
+                    if (lang is None or lg == lang) and (lg not in spaceless) == bounded
+                    for p in ps
+                ]
+                if phrases or (bounded and lang not in spaceless):
+                    compiled.append(_compile_layer(phrases, f"{where}: {layer_name}", bounded))
         layers[lang] = tuple(compiled)
 
     report_spec = raw.get("report_sentence") or {}
@@ -269,10 +284,26 @@ def _build(raw: dict[str, Any], path: str) -> Rules:
             if not words:
                 raise RulesError(f"{where}: report_sentence.{part} is required")
             keys = {_key(fold(normalize(w))) for w in words}
-            regexes.append(re.compile(r"(?<!\w)(?:" + trie_regex(keys, space=_SEP) + r")(?!\w)"))
+            source = trie_regex(keys, space=_SEP)
+            if lang in spaceless:
+                regexes.append(re.compile(r"(?:" + source + r")"))
+            elif lang is None and spaceless:  # every language: words of spaced ones, anywhere for the rest
+                loose = {
+                    _key(fold(normalize(w)))
+                    for lg, ws in (report_spec.get(part) or {}).items()
+                    if lg in spaceless
+                    for w in ws
+                }
+                bounded_keys = keys - loose
+                regexes.append(re.compile(
+                    r"(?<!\w)(?:" + trie_regex(bounded_keys, space=_SEP) + r")(?!\w)|(?:"
+                    + trie_regex(loose, space=_SEP) + ")"
+                ))  # fmt: skip
+            else:
+                regexes.append(re.compile(r"(?<!\w)(?:" + source + r")(?!\w)"))
         report[lang] = ReportPatterns(verbs=regexes[0], nouns=regexes[1])
 
-    zones = {z: float((raw.get("zones") or {}).get(z, 1.0)) for z in ZONES}
+    zones = {z: float((raw.get("zones") or {}).get(z, 2.0 if z == "url" else 1.0)) for z in ZONES}
     thresholds = {
         "event": 6.0,
         "plan": 6.0,
@@ -297,22 +328,73 @@ def _build(raw: dict[str, Any], path: str) -> Rules:
     )
 
 
-@lru_cache(maxsize=8)
-def _load(path: str) -> Rules:
+def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise RulesError(f"{path}: {exc}") from exc
     if not isinstance(raw, dict):
         raise RulesError(f"{path}: expected a mapping at the top level")
+    return raw
+
+
+LANGUAGE_SECTIONS = ("types", "signals", "topics")
+
+
+def _merge_directory(folder: Path) -> dict[str, Any]:
+    """``common.yaml`` and one file per language, as one mapping in the single-file layout
+    (``{types: {name: {lang: phrases}}, ..., report_sentence: {verbs: {lang: [...]}}}``)."""
+    common_path = folder / "common.yaml"
+    raw = _read_yaml(common_path)
+    topic_names = raw.get("topics") or {}
+    if not isinstance(topic_names, dict):
+        raise RulesError(f"{common_path}: topics: expected a mapping of topic names to descriptions")
+    merged: dict[str, Any] = {k: v for k, v in raw.items() if k != "topics"}
+    merged.update(types={}, signals={}, topics={name: {} for name in topic_names})
+    merged["report_sentence"] = {"verbs": {}, "nouns": {}}
+    languages: list[str] = []
+    spaceless: list[str] = []
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name == "common.yaml":
+            continue
+        spec = _read_yaml(path)
+        lang = spec.get("language")
+        if not isinstance(lang, str) or lang != path.stem:
+            raise RulesError(f"{path}: 'language' must be {path.stem!r}, the file's name")
+        languages.append(lang)
+        if spec.get("spaceless"):
+            spaceless.append(lang)
+        for part in ("verbs", "nouns"):
+            merged["report_sentence"][part][lang] = list((spec.get("report_sentence") or {}).get(part) or [])
+        for section in LANGUAGE_SECTIONS:
+            groups = spec.get(section) or {}
+            if not isinstance(groups, dict):
+                raise RulesError(f"{path}: {section}: expected a mapping")
+            for group, phrases in groups.items():
+                if section == "topics" and group not in topic_names:
+                    raise RulesError(f"{path}: topics: unknown topic {group!r} (add it to common.yaml first)")
+                merged[section].setdefault(group, {})[lang] = phrases
+    if not languages:
+        raise RulesError(f"{folder}: no language file (vi.yaml, en.yaml ...) beside common.yaml")
+    merged["languages"] = languages
+    merged["spaceless"] = spaceless
+    return merged
+
+
+@lru_cache(maxsize=8)
+def _load(path: str) -> Rules:
+    where = Path(path)
+    raw = _merge_directory(where) if where.is_dir() else _read_yaml(where)
     rules = _build(raw, path)
     logger.debug("loaded classification rules from %s", path)
     return rules
 
 
 def load_rules(path: str | Path | None = None) -> Rules:
-    """The compiled rules from ``path`` (default: the bundled ``rules/classify.yaml``); cached, so
-    call it freely. Raises :class:`RulesError` with the file and entry at fault."""
+    """The compiled rules from ``path``: a directory of ``common.yaml`` and language files
+    (default: the bundled ``rules/``), or one file holding every language (``languages: [...]``
+    and ``{vi: ..., en: ...}`` under each group). Cached, so call it freely. Raises
+    :class:`RulesError` with the file and entry at fault."""
     return _load(str(Path(path) if path is not None else RULES_FILE))
 
 
@@ -336,18 +418,28 @@ def _language_key(language: str | None, rules: Rules) -> tuple[str | None, bool]
     return (lang, True) if lang in rules.languages else (lang, False)
 
 
-def _scan(zones: dict[str, Zone], layers: tuple[_Layer, ...], report: ReportSentence | None) -> list[_Hit]:
+def _anywhere(regex: re.Pattern[str], text: str) -> Any:
+    return regex.finditer(text)
+
+
+def _scan(
+    zones: dict[str, Zone],
+    layers: tuple[_Layer, ...],
+    report: ReportSentence | None,
+    url_layers: tuple[_Layer, ...] = (),
+) -> list[_Hit]:
     hits: list[_Hit] = []
     for name, zone in zones.items():
-        for layer in layers:
+        for layer in url_layers if name == "url" else layers:
             found: list[tuple[int, int, _Phrase]] = []
+            matches = iter_word_matches if layer.bounded else _anywhere
             if layer.regex is not None:
-                for m in iter_word_matches(layer.regex, zone.folded):
+                for m in matches(layer.regex, zone.folded):
                     phrase = layer.phrases.get(_key(m.group(0)))
                     if phrase is not None:
                         found.append((m.start(), m.end(), phrase))
             if layer.special is not None:
-                for m in iter_word_matches(layer.special, zone.folded):
+                for m in matches(layer.special, zone.folded):
                     index = int((m.lastgroup or "s0")[1:])
                     found.append((m.start(), m.end(), layer.special_phrases[index]))
             for start, end, phrase in found:
@@ -391,17 +483,43 @@ def _conf(raw: float, scale: float) -> float:
 # --- the decision ------------------------------------------------------------------------------
 
 
+_SLUG_SPLIT_RE = re.compile(r"[-_+.~,\s]+")
+_ID_RE = re.compile(r"^(?:[a-z]{0,6}\d+[a-z]{0,3}|\d+.*)$")
+_EXTENSIONS = (".html", ".htm", ".shtml", ".aspx", ".php", ".vnp", ".tpo", ".vov", ".ldo", ".chn")
+MIN_SLUG_WORDS = 3
+
+
+def url_words(url: str) -> str:
+    """The title a URL carries in its path (``/lao-cai-300-dai-bieu-duoc-tap-huan-2141537.html``
+    -> ``lao cai 300 dai bieu duoc tap huan``): the path segment with the most words, ids and the
+    extension dropped; empty when no segment has ``MIN_SLUG_WORDS`` words."""
+    path = unquote(urlsplit(url).path)
+    best: list[str] = []
+    for segment in path.split("/"):
+        lower = segment.lower()
+        for ext in _EXTENSIONS:
+            if lower.endswith(ext):
+                segment = segment[: -len(ext)]
+                break
+        words = [w for w in _SLUG_SPLIT_RE.split(segment) if w and not _ID_RE.match(w.lower())]
+        if len(words) > len(best):
+            best = words
+    return " ".join(best) if len(best) >= MIN_SLUG_WORDS else ""
+
+
 def classify(
     title: str | None,
     lead: str | None,
     text: str,
     language: str | None = None,
     rules: Rules | None = None,
+    url: str | None = None,
 ) -> Classification:
     """Classify one article (see the module docstring for the decision steps).
 
     ``language`` is the article's language code (``vi``, ``en``, ``vi-VN``); ``None`` applies the
-    rules of every language. A language without rules yields ``other`` with score 0.
+    rules of every language. A language without rules yields ``other`` with score 0. ``url``
+    adds the words of its path (most news sites put the title there) as a zone of its own.
     """
     rules = rules or load_rules()
     lang, covered = _language_key(language, rules)
@@ -413,7 +531,14 @@ def classify(
 
     zones = make_zones(title, lead, text, expand=True)
     report = find_report_sentence(zones, rules.report[lang])
-    hits = _scan(zones, rules.layers[lang], report)
+    slug = url_words(url) if url else ""
+    url_layers: tuple[_Layer, ...] = ()
+    if slug:
+        zones["url"] = Zone("url", slug, fold(slug))
+        # A slug is the title in ASCII, in the page's language or, on the language editions of
+        # Vietnamese sites, in Vietnamese.
+        url_layers = rules.layers[lang] + (rules.layers["vi"] if lang != "vi" and "vi" in rules.layers else ())
+    hits = _scan(zones, rules.layers[lang], report, url_layers)
     totals, contributions = _scores(hits, rules)
     th = rules.thresholds
     scale = th["scale"]
@@ -423,7 +548,7 @@ def classify(
             return totals.get(group, 0.0)
         return sum(v for (g, _, z), v in contributions.items() if g == group and z in zones_)
 
-    focus = ("title", "lead", "report")
+    focus = FOCUS
     type_raw = {t: group_total(f"type:{t}") for t in EVENT_TYPES}
     plan_raw = group_total("type:plan_or_directive")
     held_raw = group_total("signal:held")

@@ -453,9 +453,9 @@ def test_abbreviated_report_classifies_like_the_full_one() -> None:
 
 
 def test_uncovered_language_is_other_with_zero_score() -> None:
-    result = classify("Formation sur les droits de l'homme", None, "Une formation a eu lieu à Hanoï.", "fr")
+    result = classify("Formazione sui diritti umani", None, "Una formazione si è svolta a Hanoi.", "it")
     assert result.type == "other" and result.score == 0.0 and result.topics == []
-    assert result.evidence[0].rule == "decision:language" and "'fr'" in result.evidence[0].text
+    assert result.evidence[0].rule == "decision:language" and "'it'" in result.evidence[0].text
 
 
 def test_language_tags_are_normalised() -> None:
@@ -478,24 +478,24 @@ def test_rules_are_loaded_once() -> None:
 
 
 def test_rules_file_documents_itself() -> None:
-    head = RULES_FILE.read_text(encoding="utf-8")[:4000]
+    head = (RULES_FILE / "common.yaml").read_text(encoding="utf-8")[:5000]
     for topic in ("HOW TO ADD A PHRASE", "WHAT WEIGHTS MEAN", "HOW MATCHING WORKS"):
         assert topic in head
 
 
 def test_an_analyst_can_add_a_phrase(tmp_path: Path) -> None:
-    path = tmp_path / "classify.yaml"
-    shutil.copy(RULES_FILE, path)
+    path = tmp_path / "rules"
+    shutil.copytree(RULES_FILE, path)
     title, lead, body = (
         "Hội báo Xuân 2024 về thông tin đối ngoại",
         "Sáng 1-2, Sở khai mạc Hội báo Xuân.",
         "Trưng bày ấn phẩm.",
     )
     assert classify(title, lead, body, "vi").type == "other"
-    text = path.read_text(encoding="utf-8").replace(
-        '      "tọa đàm": 5\n', '      "tọa đàm": 5\n      "hội báo": 5\n'
-    )
-    path.write_text(text, encoding="utf-8")
+    vi = path / "vi.yaml"
+    text = vi.read_text(encoding="utf-8")
+    assert '    "tọa đàm": 5\n' in text
+    vi.write_text(text.replace('    "tọa đàm": 5\n', '    "tọa đàm": 5\n    "hội báo": 5\n'), encoding="utf-8")
     result = classify(title, lead, body, "vi", rules=load_rules(path))
     assert result.type == "seminar"
     assert any(e.phrase == "hội báo" for e in result.evidence)
