@@ -295,16 +295,23 @@ def _folded_matcher() -> _Matcher:
     return _Matcher(re.compile(pattern), entries)
 
 
+# Letters only Vietnamese writes (with ơ ư đ ă and the stacked tone marks): French "é", "à" or
+# German "ä" are not evidence of Vietnamese spelling, and French text writes "Nghe An".
 _MARKED_RE = re.compile(
     "["
-    + "".join(sorted({c for c in map(chr, range(0xC0, 0x1F00)) if fold(c) != c.lower() and c.isalpha()}))
+    + "".join(
+        sorted(
+            {chr(c) for c in range(0x1EA0, 0x1EFA)}
+            | set("ơƠưƯđĐăĂĩĨũŨ")
+        )
+    )
     + "]"
 )
 _NON_LETTERS_RE = re.compile(r"[\W\d_]+")
 _SAMPLE_CHARS = 1500
 
 
-def has_diacritics(text: str, min_ratio: float = 0.02) -> bool:
+def has_diacritics(text: str, min_ratio: float = 0.01) -> bool:
     """Whether ``text`` is written with Vietnamese diacritics (>= 2% of letters carry one).
 
     English text and unaccented Vietnamese fall below; a Vietnamese sentence is far above
@@ -315,6 +322,60 @@ def has_diacritics(text: str, min_ratio: float = 0.02) -> bool:
     if not letters:
         return False
     return len(_MARKED_RE.findall(sample)) / letters >= min_ratio
+
+
+_FOREIGN_SCRIPT_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0400-\u04ff]")
+
+
+@cache
+def _foreign_names() -> tuple[re.Pattern[str] | None, dict[str, tuple[str, str]]]:
+    """Province names in Chinese, Japanese, Korean and Russian (``data/province_names.tsv``):
+    one regex, and name -> (province, kind). CJK and Korean match anywhere (no spaces between
+    words; Korean particles attach to the name); Russian as a word, with its case endings."""
+    text = resources.files("pipeline").joinpath("data/province_names.tsv").read_text(encoding="utf-8")
+    names: dict[str, tuple[str, str]] = {}
+    loose: list[str] = []
+    russian: list[str] = []
+    known = {p.name for p in provinces()}
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, province, script, kind = [*line.split("\t"), "", "", ""][:4]
+        if province not in known:
+            raise ValueError(f"data/province_names.tsv:{lineno}: unknown province {province!r}")
+        key = name.lower()
+        names[key] = (province, kind or "name")
+        if script == "ru":
+            stem = key[:-1] if key.endswith(("й", "а", "я")) else key  # Ханой, в Ханое
+            names[stem] = (province, kind or "name")
+            russian.append(stem)
+        else:
+            loose.append(key)
+    parts = []
+    if loose:
+        parts.append(trie_regex(loose))
+    if russian:
+        parts.append(r"(?<![\w-])(?:" + trie_regex(russian) + r")\w{0,2}(?![\w])")
+    return (re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None), names
+
+
+def _foreign_mentions(text: str, by_name: dict[str, Province]) -> list[Mention]:
+    regex, names = _foreign_names()
+    if regex is None or not _FOREIGN_SCRIPT_RE.search(text):
+        return []
+    found = []
+    lower = text.lower()
+    for m in regex.finditer(lower):
+        surface = m.group(0)
+        hit = names.get(surface) or names.get(surface[:-1]) or names.get(surface[:-2])  # case endings
+        if hit is None:
+            continue
+        province, kind = hit
+        found.append(
+            Mention(by_name[province], m.start(), m.end(), text[m.start() : m.end()],
+                    _context(text, m.start(), m.end()), kind)
+        )  # fmt: skip
+    return found
 
 
 def _context(text: str, start: int, end: int) -> str:
@@ -384,4 +445,9 @@ def find_provinces_in_text(text: str) -> list[Mention]:
         mentions.append(
             Mention(by_name[alias.province], start, end, surface, _context(text, start, end), alias.kind)
         )
+    foreign = _foreign_mentions(text, by_name)
+    if foreign:
+        taken = [(m.start, m.end) for m in mentions]
+        mentions += [f for f in foreign if not any(s < f.end and f.start < e for s, e in taken)]
+        mentions.sort(key=lambda m: m.start)
     return mentions

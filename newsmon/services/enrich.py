@@ -80,7 +80,7 @@ def enrich_article(session: Session, article: Article) -> Enrichment:
     fields: dict[str, Any] = {}
     if result.type in EVENT_TYPES:
         extracted = extract_fields(
-            article.title, article.lead, article.text, article.published_at, article.language
+            article.title, article.lead, article.text, article.published_at, article.language, url=article.url
         )
         fields = _with_source_province(session, article, _jsonable(extracted))
         if _held_after_publication(extracted.date_held, article.published_at):

@@ -60,7 +60,7 @@ RULES_FILE = RULES_DIR  # the default rules: the directory of common.yaml and th
 # Types that name an event that took place (plan_or_directive and other do not).
 EVENT_TYPES = ("training_conference", "other_conference", "seminar", "dialogue", "award")
 TYPES = (*EVENT_TYPES, "plan_or_directive", "other")
-SIGNALS = ("held", "substance", "meeting")
+SIGNALS = ("held", "substance", "meeting", "briefing")
 ZONES = ("title", "lead", "report", "body", "url")
 FOCUS = ("title", "lead", "report", "url")  # where a report names its event
 MAX_EVIDENCE = 30
@@ -310,6 +310,7 @@ def _build(raw: dict[str, Any], path: str) -> Rules:
         "topic": 2.0,
         "substance": 6.0,
         "substance_factor": 0.7,
+        "substance_topic": 9.0,
         "scale": 8.0,
         "dated_report": 3.0,
         **{k: float(v) for k, v in (raw.get("thresholds") or {}).items()},
@@ -484,7 +485,7 @@ def _conf(raw: float, scale: float) -> float:
 
 
 _SLUG_SPLIT_RE = re.compile(r"[-_+.~,\s]+")
-_ID_RE = re.compile(r"^(?:[a-z]{0,6}\d+[a-z]{0,3}|\d+.*)$")
+_ID_RE = re.compile(r"^(?:[a-z]{1,6}\d+[a-z]{0,3}|\d{5,}.*|\d+[a-z]+\d*)$")  # ids, not counts or years
 _EXTENSIONS = (".html", ".htm", ".shtml", ".aspx", ".php", ".vnp", ".tpo", ".vov", ".ldo", ".chn")
 MIN_SLUG_WORDS = 3
 
@@ -505,6 +506,14 @@ def url_words(url: str) -> str:
         if len(words) > len(best):
             best = words
     return " ".join(best) if len(best) >= MIN_SLUG_WORDS else ""
+
+
+def _repeats_title(slug: str, title: str | None) -> bool:
+    if not title:
+        return False
+    words = set(fold(slug).split())
+    title_words = set(re.findall(r"\w+", fold(normalize(title))))
+    return bool(words) and len(words & title_words) >= 0.7 * len(words)
 
 
 def classify(
@@ -532,6 +541,8 @@ def classify(
     zones = make_zones(title, lead, text, expand=True)
     report = find_report_sentence(zones, rules.report[lang])
     slug = url_words(url) if url else ""
+    if slug and _repeats_title(slug, title):
+        slug = ""  # the slug only spells the title again: counting it would count the title twice
     url_layers: tuple[_Layer, ...] = ()
     if slug:
         zones["url"] = Zone("url", slug, fold(slug))
@@ -586,7 +597,10 @@ def classify(
     # A conference on a primary topic whose content is a training (seed 002's kind).
     meeting_focus = group_total("signal:meeting", focus)
     substance = group_total("signal:substance")
-    if meeting_focus > 0 and substance >= th["substance"] and (primary_focus or primary_all):
+    # Its topic where the event is named, or over and over in the body (seed 002): a monthly
+    # briefing that mentions human rights once is no training on it.
+    strong_body = [t for t in rules.primary_topics if topic_all[t] >= th["substance_topic"]]
+    if meeting_focus > 0 and substance >= th["substance"] and (primary_focus or strong_body):
         extra = substance * th["substance_factor"]
         type_raw["training_conference"] += extra
         decisions.append(
@@ -595,8 +609,25 @@ def classify(
                 "decision:substance",
                 "body",
                 round(extra, 2),
-                f"a conference on {', '.join(primary_focus or primary_all)} with training content "
+                f"a conference on {', '.join(primary_focus or strong_body)} with training content "
                 f"(substance score {substance:.1f})",
+            )
+        )
+
+    # A briefing or dissemination conference for cadres (hội nghị cập nhật, quán triệt, phổ
+    # biến, báo cáo viên ...) is a training when a primary topic is named where the event is
+    # (title, lead, reporting sentence, URL): a monthly báo cáo viên meeting that mentions human
+    # rights further down is not one.
+    briefing = group_total("signal:briefing")
+    if briefing > 0 and group_total("signal:briefing", focus) > 0 and primary_focus:
+        type_raw["training_conference"] += briefing
+        decisions.append(
+            Evidence(
+                "briefing conference",
+                "decision:briefing",
+                "body",
+                round(briefing, 2),
+                f"a briefing or dissemination conference on {', '.join(primary_focus)}",
             )
         )
 

@@ -10,6 +10,7 @@ dedup and classification see the lead); the lead is also given on its own.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -304,6 +305,9 @@ def extract_html(
     )
 
 
+_ISO_STAMP_RE = re.compile(r"^\s*date\s+(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})(?:-(?P<day>\d{2}))?\s+")
+
+
 def extract_text(text: str, url: str | None = None, published: datetime | None = None) -> Extracted:
     """Treat a plain-text body as already extracted: title from its first line, noise lines removed.
 
@@ -311,6 +315,13 @@ def extract_text(text: str, url: str | None = None, published: datetime | None =
     time), the dateline near the top of the text, the date in ``url``.
     """
     text = nfc(text or "")
+    stamp = _ISO_STAMP_RE.match(text)
+    stamped: datetime | None = None
+    if stamp:
+        # "date 2023-07-18 Title ...": the date stamp search indexes and some archives put first.
+        text = text[stamp.end() :]
+        if stamp.group("day"):
+            stamped = datetime(int(stamp.group("y")), int(stamp.group("m")), int(stamp.group("day")), 12, tzinfo=TZ)
     cleaned = clean_lines_detailed(text, detect_title=True)
     published_from: str | None = None
     if published is not None:
@@ -318,6 +329,7 @@ def extract_text(text: str, url: str | None = None, published: datetime | None =
     else:
         limit = datetime.now(TZ) + timedelta(days=1)
         found = parse_vi_datetime(cleaned.dateline) if cleaned.dateline else find_published_in_text(text)
+        found = found or stamped
         if found is not None and found <= limit:
             published, published_from = found, "text"
         elif url and (from_url := date_from_url(url)) is not None and from_url <= limit:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from pipeline.classify.classifier import load_rules
+from pipeline.classify.classifier import load_rules, url_words
 from pipeline.classify.reporting import (
     find_report_sentence,
     make_zones,
@@ -79,6 +79,7 @@ def extract_fields(
     published: datetime | None,
     language: str | None = None,
     default_province: str | None = None,
+    url: str | None = None,
 ) -> EventFields:
     """Read the event fields of one report (see the module docstring for the order of trust).
 
@@ -87,12 +88,15 @@ def extract_fields(
     ``default_province`` is the province of a provincial source: a provincial site reporting its
     own department's training ("Sở Thông tin và Truyền thông tổ chức ...") rarely names the
     province, so it is used when the text names none and an organiser is such a local body.
+    ``url``: the words of its path (the title, in Vietnamese on vietnam.vn's language editions)
+    stand in for a place or a count the text does not give.
     """
     rules = load_rules()
     lang = (language or "").lower().split("-")[0] or None
     patterns = rules.report.get(lang) or rules.report[None]
     zones = make_zones(title, lead, text, expand=False)
     report = find_report_sentence(zones, patterns)
+    slug = url_words(url) if url else ""
     sentences = reading_order(zones, report)
     report_sentence = next((s for s in sentences if s.is_report), None)
     prov: dict[str, str] = {}
@@ -100,9 +104,9 @@ def extract_fields(
     if published is not None:
         pub = (published.astimezone(TZ) if published.tzinfo else published).date()
 
-    held, held_end = find_date_held(sentences, zones, pub, prov)
+    held, held_end = find_date_held(sentences, zones, pub, prov, lang)
     when = held or pub
-    province, province_2025 = province_of(zones, report, when, prov)
+    province, province_2025 = province_of(zones, report, when, prov, slug)
     organizers = find_organizers(report_sentence, sentences, prov)
     if province is None and default_province and any(is_local(o) for o in organizers):
         found = find_province(default_province)
@@ -114,7 +118,7 @@ def extract_fields(
             prov["province"] = (
                 f"source province {default_province!r}; local organiser: {prov.get('organizers', '')}"
             )
-    participants, participants_text = find_participants(sentences, prov)
+    participants, participants_text = find_participants(sentences, prov, slug)
     return EventFields(
         date_held=held,
         date_end=held_end,

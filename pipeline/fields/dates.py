@@ -1,4 +1,5 @@
-"""The day an event was held: Vietnamese and English day-month forms, yearless dates resolved
+"""The day an event was held: Vietnamese day-month forms, month names in every language
+(:mod:`pipeline.months`), "hôm nay", "chiều qua", "on Thursday", yearless dates resolved
 against the publication date, document dates (``Quyết định … ngày 14/9/2022``) left out."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pipeline.classify.reporting import (
     Zone,
 )
 from pipeline.fields.sentences import Sentence, snip
+from pipeline.months import find_named_dates, weekday_of
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -67,9 +69,13 @@ _DATE_PATTERNS = (
 
 
 _RELATIVE_RE = re.compile(
-    r"\b(?P<today>hom nay|sang nay|chieu nay|toi nay|trua nay|today|this morning|this afternoon|this evening)\b"
-    r"|\b(?P<yesterday>hom qua|sang qua|chieu qua|yesterday)\b"
+    r"(?<!\w)(?P<today>hom nay|sang nay|chieu nay|toi nay|trua nay|today|this morning|this afternoon"
+    r"|this evening|aujourd hui|ce matin|cet apres midi|heute|heute morgen|hoy|esta manana|hoje"
+    r"|esta manha|hari ini|pagi ini|сегодня|今天|今日|本日|오늘)(?!\w)"
+    r"|(?<!\w)(?P<yesterday>hom qua|sang qua|chieu qua|toi qua|yesterday|hier|gestern|ayer|ontem"
+    r"|kemarin|вчера|昨天|昨日|어제)(?!\w)"
 )
+WEEKDAY_WINDOW = 6  # "on Thursday" in a report: the last Thursday up to publication, within a week
 
 
 _DOC_WORDS = (
@@ -123,10 +129,18 @@ def _is_document_date(folded: str, start: int, end: int) -> bool:
     )
 
 
-def _dates_in(folded: str) -> list[_DateFound]:
-    """Date expressions in a folded sentence, documents' dates left out, in order."""
+def _dates_in(folded: str, named: bool = False) -> list[_DateFound]:
+    """Date expressions in a folded sentence, documents' dates left out, in order; ``named``
+    adds month names of every language and CJK/Korean forms (not for Vietnamese, where "mai"
+    is tomorrow and "sáng mai 15/3" no May)."""
     found: list[_DateFound] = []
     taken: list[tuple[int, int]] = []
+    if named:
+        for d in find_named_dates(folded):
+            taken.append((d.start, d.end))
+            if not _is_document_date(folded, d.start, d.end):
+                found.append(_DateFound(d.day, d.month, d.year, d.end_day, d.month if d.end_day else None,
+                                        d.start, d.end))  # fmt: skip
     for regex in _DATE_PATTERNS:
         for m in regex.finditer(folded):
             if any(s < m.end() and m.start() < e for s, e in taken):
@@ -197,15 +211,20 @@ def _year_hint(zones: dict[str, Zone], sentences: list[Sentence]) -> int | None:
 
 
 def find_date_held(
-    sentences: list[Sentence], zones: dict[str, Zone], published: date | None, prov: dict[str, str]
+    sentences: list[Sentence],
+    zones: dict[str, Zone],
+    published: date | None,
+    prov: dict[str, str],
+    language: str | None = None,
 ) -> tuple[date | None, date | None]:
     patterns = load_rules().report[None]
+    named = language not in (None, "vi")
     candidates = [s for s in sentences if s.is_report] + [
         s for s in sentences if not s.is_report and patterns.nouns.search(s.folded) and s.zone != "title"
     ]
     hint: int | None = None
     for s in candidates:
-        for found in _dates_in(s.folded):
+        for found in _dates_in(s.folded, named):
             future = s.future
             if found.year is not None:
                 held = _safe_date(found.year, found.month, found.day)
@@ -224,10 +243,16 @@ def find_date_held(
                     )
             prov["date_held"] = snip(s.text, found.start, found.end)
             return held, end
-    # "Hôm nay", "sáng nay" without a date: the publication date.
+    # "Hôm nay", "sáng nay" without a date: the publication date; "on Thursday": the last one.
     for s in candidates[:3]:
         m = _RELATIVE_RE.search(s.folded)
         if m and published is not None:
             prov["date_held"] = snip(s.text, m.start(), m.end())
             return (published if m.group("today") else published - timedelta(days=1)), None
+        weekday = weekday_of(s.folded) if named else None
+        if weekday is not None and published is not None:
+            back = (published.weekday() - weekday[0]) % 7
+            if back <= WEEKDAY_WINDOW:
+                prov["date_held"] = snip(s.text, weekday[1], weekday[2])
+                return published - timedelta(days=back), None
     return None, None

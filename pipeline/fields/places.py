@@ -17,6 +17,7 @@ from pipeline.gazetteer import (
     find_unit_2025,
     provinces,
 )
+from pipeline.text import fold
 
 REFORM_2025 = date(2025, 7, 1)  # new provincial governments (Resolution 202/2025/QH15)
 
@@ -24,7 +25,12 @@ REFORM_2025 = date(2025, 7, 1)  # new provincial governments (Resolution 202/202
 PROVINCE_MIN_SCORE = 3.0
 
 
-_AT_BEFORE_RE = re.compile(r"(?<!hien )\b(?:tai|o|in|at)\b[^.;]{0,60}$")
+_AT_BEFORE_RE = re.compile(
+    r"(?<!hien )\b(?:tai|o|in|at|a|au|aux|dans|en|em|no|na|di|в|во|στην|στο|في)\b[^.;]{0,60}$"
+    r"|(?:在|于)[^。；,，]{0,12}$"
+)
+# Japanese and Korean put the place marker after the name: "ゲアン省で", "호아빈에서".
+_AT_AFTER_RE = re.compile(r"^(?:省|市|성|시)?\s*(?:で|において|にて|에서)")
 
 
 _ADMIN_BEFORE_RE = re.compile(
@@ -54,15 +60,21 @@ _NOT_VENUE = re.compile(
 
 
 def province_of(
-    zones: dict[str, Zone], report: ReportSentence | None, when: date | None, prov: dict[str, str]
+    zones: dict[str, Zone],
+    report: ReportSentence | None,
+    when: date | None,
+    prov: dict[str, str],
+    slug: str = "",
 ) -> tuple[str | None, str | None]:
     """Where it was held: "tại X" in the reporting sentence, else its other provinces, else the
-    title and lead, else the host official ("Phó Chủ tịch UBND tỉnh Trà Vinh"), else None."""
+    title and lead, else the host official ("Phó Chủ tịch UBND tỉnh Trà Vinh"), else the words
+    of the URL, else None."""
     scores: dict[str, float] = {}
     first: dict[str, tuple[int, Mention, str]] = {}
     capped: dict[tuple[str, str], float] = {}
     order = 0
-    for name in ("title", "lead", "body"):
+    zones = {**zones, "url": Zone("url", slug, fold(slug))} if slug else zones
+    for name in ("title", "lead", "body", "url"):
         zone = zones.get(name)
         if zone is None:
             continue
@@ -71,13 +83,15 @@ def province_of(
             in_report = (
                 report is not None and report.zone == name and report.start <= mention.start < report.end
             )
-            at = _AT_BEFORE_RE.search(before) is not None
+            at = _AT_BEFORE_RE.search(before) is not None or _AT_AFTER_RE.match(zone.text, mention.end) is not None
             if in_report:
                 weight, cap_key = (10.0 if at else 6.0), "report"
             elif name == "title":
                 weight, cap_key = (6.0 if at else 4.0), "title"
             elif name == "lead":
                 weight, cap_key = (5.0 if at else 3.0), "lead"
+            elif name == "url":
+                weight, cap_key = 3.0, "url"
             elif _HOST_BEFORE_RE.search(before):
                 weight, cap_key = 3.0, "host"
             else:
@@ -94,6 +108,7 @@ def province_of(
                 "report": 20.0,
                 "title": 6.0,
                 "lead": 6.0,
+                "url": 3.0,
                 "host": 3.0,
                 "at": 4.0,
                 "admin": 3.0,

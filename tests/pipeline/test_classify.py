@@ -160,11 +160,23 @@ HARD_CASES = [
         "vi",
     ),
     (
-        "launch-quan-triet",
-        "other_conference",
+        # Real reports count a briefing conference for cadres on external information as a
+        # training (bench/study/README.md).
+        "briefing-quan-triet",
+        "training_conference",
         "Hội nghị quán triệt Kết luận 57-KL/TW của Bộ Chính trị về thông tin đối ngoại",
         "Sáng 20/9, Tỉnh ủy tổ chức hội nghị quán triệt Kết luận số 57-KL/TW của Bộ Chính trị về công tác thông tin đối ngoại.",
         "Các đại biểu được nghe báo cáo viên Trung ương truyền đạt những nội dung cơ bản của Kết luận.",
+        "vi",
+    ),
+    (
+        # A monthly báo cáo viên meeting on the economy that mentions human rights once: no training.
+        "briefing-other-subject",
+        "other",
+        "Hội nghị báo cáo viên tháng 10",
+        "Sáng 24/10, Ban Tuyên giáo Tỉnh ủy tổ chức hội nghị báo cáo viên tháng 10.",
+        "Các đại biểu được nghe thông tin về tình hình kinh tế - xã hội 9 tháng. Hội nghị cũng định hướng "
+        "tuyên truyền kỷ niệm Ngày Quyền con người.",
         "vi",
     ),
     (
