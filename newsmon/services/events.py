@@ -20,10 +20,11 @@ from pipeline.cluster.match import (
     MATCH_THRESHOLD,
     UNDATED_WINDOW,
     anchor_date,
+    events_compatible,
     match_score,
 )
 from pipeline.cluster.merge import merged_fields
-from storage.models import Article, Event, Source, utcnow
+from storage.models import Alert, Article, Event, Source, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -74,16 +75,31 @@ def assign_event(session: Session, article: Article) -> Assignment | None:
         original = session.get(Article, article.duplicate_of)
         if original is not None and original.event_id and original.event_type == article.event_type:
             target, best = session.get(Event, original.event_id), 1.0
+    bridged: list[Event] = []
     if target is None:
+        matches: list[tuple[Event, float]] = []
         for event in _candidate_events(session, article):
             reports = [r for r in _reports(session, event.id) if r.id != article.id]
             if not reports:
                 continue
             score = match_score(article, event, reports)
+            if score >= MATCH_THRESHOLD:
+                matches.append((event, score))
             if score > best:
                 target, best = event, score
         if best < MATCH_THRESHOLD:
             target = None
+        else:
+            # A report that fits two events shows they are one (an edition of a story whose
+            # original and translation came in apart): fold them into the oldest.
+            bridged = [e for e, s in matches if e is not target and s >= BRIDGE_THRESHOLD
+                       and target is not None and events_compatible(target, e)]  # fmt: skip
+            if bridged and target is not None:
+                survivor = min([target, *bridged], key=lambda e: e.id)
+                for other in [target, *bridged]:
+                    if other is not survivor:
+                        _fold_into(session, other, survivor)
+                target = survivor
     created = False
     if target is None:
         if previous is not None and not [r for r in _reports(session, previous) if r.id != article.id]:
@@ -100,6 +116,27 @@ def assign_event(session: Session, article: Article) -> Assignment | None:
     if previous is not None and previous != target.id:
         _refresh_or_drop(session, previous)
     return Assignment(target.id, created, round(best, 3))
+
+
+BRIDGE_THRESHOLD = 0.6  # a second event a report fits this well is the same event
+
+
+def _fold_into(session: Session, event: Event, survivor: Event) -> None:
+    """Move ``event``'s reports and alerts to ``survivor`` and drop it. An alert still pending
+    for a channel the survivor has already alerted is skipped: one alert per conference."""
+    session.execute(
+        Article.__table__.update().where(Article.event_id == event.id).values(event_id=survivor.id)
+    )
+    alerted = set(session.scalars(select(Alert.channel).where(Alert.event_id == survivor.id)))
+    for alert in session.scalars(select(Alert).where(Alert.event_id == event.id)):
+        alert.event_id = survivor.id
+        if alert.status == "pending" and alert.channel in alerted:
+            alert.status, alert.last_error = "skipped", f"event {event.id} merged into event {survivor.id}"
+    logger.info("event %s merged into event %s (a report fits both)", event.id, survivor.id)
+    session.flush()
+    session.expire_all()
+    session.delete(session.get(Event, event.id))
+    session.flush()
 
 
 def _refresh_or_drop(session: Session, event_id: int | None) -> None:

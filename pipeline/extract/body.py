@@ -9,6 +9,7 @@ dedup and classification see the lead); the lead is also given on its own.
 
 from __future__ import annotations
 
+import calendar
 import logging
 import re
 import time
@@ -320,8 +321,11 @@ def extract_text(text: str, url: str | None = None, published: datetime | None =
     if stamp:
         # "date 2023-07-18 Title ...": the date stamp search indexes and some archives put first.
         text = text[stamp.end() :]
+        year, month = int(stamp.group("y")), int(stamp.group("m"))
         if stamp.group("day"):
-            stamped = datetime(int(stamp.group("y")), int(stamp.group("m")), int(stamp.group("day")), 12, tzinfo=TZ)
+            stamped = datetime(year, month, int(stamp.group("day")), 12, tzinfo=TZ)
+        elif 1 <= month <= 12:  # a month only: its last day, so yearless dates of that month resolve
+            stamped = datetime(year, month, calendar.monthrange(year, month)[1], 12, tzinfo=TZ)
     cleaned = clean_lines_detailed(text, detect_title=True)
     published_from: str | None = None
     if published is not None:

@@ -102,7 +102,11 @@ _DOC_AFTER_RE = re.compile(
 )
 
 
-_YEAR_WORD_RE = re.compile(r"\bnam\s+(\d{4})\b|\bin\s+(\d{4})\b")
+# "năm 2023", "in 2023", "the 2024 training", "en 2024", "im Jahr 2024", "2024年", "2024년", "tahun 2024"
+_YEAR_WORD_RE = re.compile(
+    r"(?:\bnam|\bin|\bthe|\bof|\bfor|\ben|\bem|\bjahr|\btahun|\bв|\bde)\s+((?:19|20)\d{2})\b"
+    r"|((?:19|20)\d{2})\s*(?:年|년|году|год)"
+)
 
 
 @dataclass(frozen=True)
