@@ -523,12 +523,15 @@ def classify(
     language: str | None = None,
     rules: Rules | None = None,
     url: str | None = None,
+    use_model: bool = True,
 ) -> Classification:
     """Classify one article (see the module docstring for the decision steps).
 
     ``language`` is the article's language code (``vi``, ``en``, ``vi-VN``); ``None`` applies the
     rules of every language. A language without rules yields ``other`` with score 0. ``url``
     adds the words of its path (most news sites put the title there) as a zone of its own.
+    ``use_model``: let the learned second stage (``rules/model.json``, when built and enabled)
+    overturn a decision it is sure of.
     """
     rules = rules or load_rules()
     lang, covered = _language_key(language, rules)
@@ -684,8 +687,43 @@ def classify(
         )
     scores["other"] = round(1.0 - max(scores[t] for t in (*EVENT_TYPES, "plan_or_directive")), 3)
 
+    if use_model:
+        kind, score = _second_stage(
+            kind, score, title, lead, text, slug or (url_words(url) if url else ""), lang,
+            bool(primary_focus or primary_all), decisions,
+        )  # fmt: skip
     evidence = decisions + _evidence(hits, contributions, zones)
     return Classification(kind, topics, round(min(1.0, max(0.0, score)), 3), evidence, scores)
+
+
+def _second_stage(
+    kind: str,
+    score: float,
+    title: str | None,
+    lead: str | None,
+    text: str,
+    slug: str,
+    lang: str | None,
+    on_primary_topic: bool,
+    decisions: list[Evidence],
+) -> tuple[str, float]:
+    """The learned model (``rules/model.json``, when enabled) overturns a decision it is sure of."""
+    from pipeline.classify.model import features, load_model
+
+    model = load_model()
+    if model is None or not model.enabled:
+        return kind, score
+    p, top = model.probability(features(title, lead, text, slug, lang))
+    grams = ", ".join(f"{g!r} {w:+.2f}" for g, w in top[:5])
+    if kind != "training_conference" and p >= model.high and on_primary_topic:
+        decisions.append(Evidence("learned model", "decision:model", "body", round(p, 3),
+                                  f"a training report with probability {p:.2f} (rules: {kind}); {grams}"))  # fmt: skip
+        return "training_conference", p
+    if kind == "training_conference" and p <= model.low:
+        decisions.append(Evidence("learned model", "decision:model", "body", round(p, 3),
+                                  f"not a training report: probability {p:.2f}; {grams}"))  # fmt: skip
+        return "other", 1.0 - p
+    return kind, score
 
 
 def _training_topic(

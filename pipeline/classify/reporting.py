@@ -173,6 +173,13 @@ def _paragraphs_end(text: str, n: int) -> int:
     return len(text)
 
 
+def _names_event_first(folded: str, patterns: ReportPatterns) -> bool:
+    """A sentence that opens with the event's name ("Hội nghị tập huấn … do … tổ chức nhằm …"):
+    it reports that event even without a date."""
+    m = patterns.nouns.search(folded.lstrip(" \"'“‘(«-–"))
+    return m is not None and m.start() == 0
+
+
 def find_report_sentence(zones: dict[str, Zone], patterns: ReportPatterns) -> ReportSentence | None:
     """The sentence that reports the event: organising verb + event noun (one event, not "nhiều hội
     nghị"), in the lead, or dated in the first paragraphs; a dated one wins, then the earliest.
@@ -191,7 +198,7 @@ def find_report_sentence(zones: dict[str, Zone], patterns: ReportPatterns) -> Re
             if patterns.verbs.search(folded) is None or not _specific_noun(folded, patterns):
                 continue
             has_date = DATE_HINT_RE.search(folded) is not None
-            if name == "body" and not has_date:
+            if name == "body" and not has_date and not _names_event_first(folded, patterns):
                 continue  # "Thời gian qua, nhiều hội nghị ... đã được tổ chức": a remark, not the report
             future = FUTURE_RE.search(folded) is not None
             rank = (0 if has_date else 2) + (0 if name == "lead" else 1)
