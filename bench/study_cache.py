@@ -75,8 +75,8 @@ def _answers(path: Path) -> list[tuple[str, str, str]]:
     return rows
 
 
-def cmd_import(paths: list[Path], cache: Path) -> int:
-    labels = read_labels()
+def cmd_import(paths: list[Path], cache: Path, labels_path: Path = LABELS) -> int:
+    labels = read_labels(labels_path)
     wanted = {(item["url"], item.get("query", "")) for item in labels}
     urls = {url for url, _ in wanted}
     texts = read_cache(cache)
@@ -101,11 +101,11 @@ def cmd_import(paths: list[Path], cache: Path) -> int:
     return 0
 
 
-def cmd_plan(missing_only: bool, cache: Path) -> int:
+def cmd_plan(missing_only: bool, cache: Path, labels_path: Path = LABELS) -> int:
     texts = read_cache(cache)
     cached_urls = {url for url, _ in texts}
     by_query: dict[str, list[str]] = defaultdict(list)
-    for item in read_labels():
+    for item in read_labels(labels_path):
         if missing_only and item["url"] in cached_urls:
             continue
         by_query[item.get("query", "")].append(item["url"])
@@ -114,11 +114,11 @@ def cmd_plan(missing_only: bool, cache: Path) -> int:
     return 0
 
 
-def cmd_status(cache: Path) -> int:
+def cmd_status(cache: Path, labels_path: Path = LABELS) -> int:
     texts = read_cache(cache)
     cached_urls = {url for url, _ in texts}
     counts: Counter[tuple[str, str]] = Counter()
-    for item in read_labels():
+    for item in read_labels(labels_path):
         have = (item["url"], item.get("query", "")) in texts or item["url"] in cached_urls
         counts[(item["split"], "cached" if have else "missing")] += 1
     total_missing = 0
@@ -133,6 +133,7 @@ def cmd_status(cache: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=CACHE, help=f"cache file (default {CACHE})")
+    parser.add_argument("--labels", type=Path, default=LABELS, help=f"study-set labels (default {LABELS})")
     sub = parser.add_subparsers(dest="command", required=True)
     imp = sub.add_parser("import", help="add texts from saved search answers")
     imp.add_argument("paths", nargs="+", type=Path)
@@ -141,10 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("status", help="how much of the study set has text")
     args = parser.parse_args(argv)
     if args.command == "import":
-        return cmd_import(args.paths, args.cache)
+        return cmd_import(args.paths, args.cache, args.labels)
     if args.command == "plan":
-        return cmd_plan(args.missing, args.cache)
-    return cmd_status(args.cache)
+        return cmd_plan(args.missing, args.cache, args.labels)
+    return cmd_status(args.cache, args.labels)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pipeline.months import find_named_dates
 from pipeline.text import expand_abbreviations, fold, normalize
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ FUTURE_RE = re.compile(
     r"\b(?:se|du kien|sap|chuan bi|ke hoach|will|scheduled|plans? to|is expected|are expected)\b"
 )
 _GENERIC_BEFORE_RE = re.compile(r"\b(?:nhieu|cac|nhung|moi|\d+|many|several|all)\s+$")
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?…;:])[\"”’')]*\s+|\n+")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?…;:])[\"”’')]*\s+|(?<=[。！？；])[」』）]*\s*|\n+")
 _ABBREV_BEFORE_DOT_RE = re.compile(
     r"(?:\b(?:TP|Tp|tp|TS|ThS|PGS|GS|BS|KS|CN|St|Mr|Mrs|Ms|Dr|No|Jan|Feb|Mar|Apr|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-ZĐ])\.$"
 )
@@ -197,7 +198,7 @@ def find_report_sentence(zones: dict[str, Zone], patterns: ReportPatterns) -> Re
             folded = zone.folded[start:end]
             if patterns.verbs.search(folded) is None or not _specific_noun(folded, patterns):
                 continue
-            has_date = DATE_HINT_RE.search(folded) is not None
+            has_date = DATE_HINT_RE.search(folded) is not None or next(find_named_dates(folded), None) is not None
             if name == "body" and not has_date and not _names_event_first(folded, patterns):
                 continue  # "Thời gian qua, nhiều hội nghị ... đã được tổ chức": a remark, not the report
             future = FUTURE_RE.search(folded) is not None

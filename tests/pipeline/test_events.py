@@ -118,3 +118,66 @@ def test_reclassified_article_leaves_and_empty_event_is_dropped(sessions):
 def test_similarity():
     assert similarity(BODY.format(day=7, place="Hòa Bình"), BODY.format(day=7, place="Hoà Bình")) > 0.9
     assert similarity("một hai ba bốn", "năm sáu bảy tám") == 0.0
+
+
+def _undated(session, n, *, url, old, province, language, text, participants=None):
+    """A report whose text gives no date held and no publication date (a mid-article edition)."""
+    article = Article(
+        canonical_url=url, url=url, title=None, text=text, content_hash=f"u{n}", language=language,
+        published_at=None, event_type="training_conference", topics=["human_rights"],
+        classification={"score": 0.8},
+        fields={"date_held": None, "province": old, "province_2025": province, "participants": participants},
+    )  # fmt: skip
+    session.add(article)
+    session.flush()
+    return article
+
+
+SLUG = "lao-cai-300-dai-bieu-duoc-tap-huan-ve-cong-tac-nhan-quyen-nam-2024"
+
+
+def test_language_editions_of_one_story_join_across_languages(sessions):
+    with session_scope(sessions) as s:
+        fr = _undated(s, 1, url=f"https://www.vietnam.vn/fr/{SLUG}", old="Lào Cai", province="Lào Cai",
+                      language="fr", text="La vice-présidente Giang Thi Dung a présidé la conférence.")  # fmt: skip
+        ja = _undated(s, 2, url=f"https://thongtin.vietnam.vn/ja/{SLUG}", old="Lào Cai", province="Lào Cai",
+                      language="ja", text="会議には代表300名が参加した。")  # fmt: skip
+        first = assign_event(s, fr)
+        assert assign_event(s, ja).event_id == first.event_id  # same URL title, other language
+
+
+def test_one_2025_unit_is_not_one_place(sessions):
+    with session_scope(sessions) as s:
+        a = _undated(s, 1, url=f"https://www.vietnam.vn/fr/{SLUG}", old="Lào Cai", province="Lào Cai",
+                     language="fr", text="Giang Thi Dung et Nguyen Van Ky ont assisté à la conférence.")  # fmt: skip
+        b = _undated(s, 2, url="https://www.vietnam.vn/fr/yen-bai-tap-huan-cong-tac-nhan-quyen-nam-2024",
+                     old="Yên Bái", province="Lào Cai", language="fr",
+                     text="Giang Thi Dung et Nguyen Van Ky ont assisté à la conférence.")  # fmt: skip
+        assert assign_event(s, a).event_id != assign_event(s, b).event_id
+
+
+def test_undated_reports_of_one_province_need_a_tie_of_the_story(sessions):
+    with session_scope(sessions) as s:
+        a = _undated(s, 1, url="https://a.vn/tap-huan-nhan-quyen-lan-thu-nhat-nam-nay", old="Hà Nội",
+                     province="Hà Nội", language="vi", text="Hội nghị tập huấn về nhân quyền cho cán bộ.")  # fmt: skip
+        b = _undated(s, 2, url="https://b.vn/boi-duong-kien-thuc-doi-ngoai-cho-phong-vien-moi", old="Hà Nội",
+                     province="Hà Nội", language="en", text="A training course for reporters on foreign affairs.")  # fmt: skip
+        assert assign_event(s, a).event_id != assign_event(s, b).event_id
+
+
+def test_a_report_that_fits_two_events_folds_them_into_one(sessions):
+    with session_scope(sessions) as s:
+        dated = add(s, 1)  # 7/12, Hòa Bình, with a date held
+        other_url = "https://www.vietnam.vn/de/tap-huan-thong-tin-doi-ngoai-ve-quyen-con-nguoi-tai-hoa-binh"
+        edition = _undated(s, 2, url=other_url, old="Hòa Bình", province="Phú Thọ", language="de",
+                           text="Die Konferenz fand statt.")  # fmt: skip
+        e1 = assign_event(s, dated).event_id
+        e2 = assign_event(s, edition).event_id
+        assert e1 != e2  # nothing ties the undated German edition to the dated report yet
+        bridge = add(s, 3)  # the Vietnamese original: same date and place, and the same URL title
+        bridge.url = bridge.canonical_url = other_url.replace("/de/", "/vi/")
+        s.flush()
+        joined = assign_event(s, bridge).event_id
+        assert joined == min(e1, e2)
+        assert s.get(Event, max(e1, e2)) is None
+        assert {a.event_id for a in s.query(Article)} == {joined}
