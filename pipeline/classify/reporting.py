@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline.months import find_named_dates
+from pipeline.months import find_named_dates, month_number
 from pipeline.text import expand_abbreviations, fold, normalize
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,8 @@ _MONTHS_EN = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|jul
 DATE_HINT_RE = re.compile(
     r"\b(?:ngay|sang|chieu|toi|trua|dem|hom nay|sang nay|chieu nay|toi nay|trong (?:\d+|hai|ba) ngay)\b"
     r"[\s,(]*(?:nay[\s,(]*)?\d{1,2}(?:\s*(?:-|–|va|den)\s*\d{1,2})?\s*(?:[/.-]\s*\d{1,2}\b|thang\s+\d{1,2}\b)"
-    r"|\b(?:hom nay|sang nay|chieu nay|toi nay|today|this morning|this afternoon|yesterday)\b"
+    r"|\b(?:hom nay|sang nay|chieu nay|toi nay|hom qua|sang qua|chieu qua|toi qua|today|this morning"
+    r"|this afternoon|yesterday|aujourd hui|hier|heute|gestern|hoy|ayer|hoje|ontem)\b"
     rf"|\b{_MONTHS_EN}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTHS_EN}\b"
 )
 # Future or plan wording: a sentence with it does not report something that happened.
@@ -51,6 +52,7 @@ FUTURE_RE = re.compile(
 )
 _GENERIC_BEFORE_RE = re.compile(r"\b(?:nhieu|cac|nhung|moi|\d+|many|several|all)\s+$")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?…;:])[\"”’')]*\s+|(?<=[。！？；])[」』）]*\s*|\n+")
+_ORDINAL_DAY_RE = re.compile(r"(?<!\d)\d{1,2}\.$")
 _ABBREV_BEFORE_DOT_RE = re.compile(
     r"(?:\b(?:TP|Tp|tp|TS|ThS|PGS|GS|BS|KS|CN|St|Mr|Mrs|Ms|Dr|No|Jan|Feb|Mar|Apr|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-ZĐ])\.$"
 )
@@ -145,6 +147,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
                 text[max(0, m.start() - 6) : m.start()]
             ):
                 continue
+            if _ORDINAL_DAY_RE.search(text[max(0, m.start() - 4) : m.start()]) and month_number(
+                text[m.end() : m.end() + 12].split(" ", 1)[0].strip(",.")
+            ):
+                continue  # "am 9. August": a German day, not a sentence end
         if m.start() > start:
             spans.append((start, m.start()))
         start = m.end()

@@ -11,11 +11,13 @@ from pipeline.fields.sentences import Sentence, snip
 _PEOPLE = (
     r"dai bieu|hoc vien|can bo|dong chi|nguoi|phong vien|thanh vien|dai dien|bao cao vien|chuyen gia|nha khoa hoc"
     r"|nha bao|cong chuc|vien chuc|lanh dao|delegates|participants|officials|trainees|reporters|journalists"
-    r"|people|attendees|members|representatives|students|cadres|leaders|staff"
+    r"|people|attendees|members|representatives|students|cadres|leaders|staff|officers|police officers"
+    r"|soldiers|cadets|teachers|lecturers|learners|editors|spokespersons|guests"
     # French, Portuguese, Spanish, German, Indonesian, Russian, Greek, Arabic
     r"|delegues|délégués|participants|stagiaires|fonctionnaires|responsables|journalistes|personnes"
     r"|participantes|delegados|funcionarios|funcionários|estagiarios|estagiários|pessoas|personas"
     r"|teilnehmer|teilnehmende|kursteilnehmer|delegierte|beamte|vertreter|journalisten|personen"
+    r"|funktionare|funktionäre|offiziere|polizisten|mitarbeiter"
     r"|peserta|delegasi|pejabat|orang|wartawan"
     r"|делегатов|участников|слушателей|человек|представителей|журналистов|чиновников"
     r"|συμμετέχοντες|συνέδρους|αντιπροσώπους|مندوب|مشارك|مشاركا|شخص"
@@ -47,7 +49,9 @@ _CJK_PARTICIPANTS_RE = re.compile(
 
 
 _COVERED_RE = re.compile(
-    r"(?<![\d.,])(?P<n>\d{1,2})\s+(?:(?:tinh\W+thanh(?:\s+pho)?|tinh\b|tinh thanh\b)|(?:[\w-]+\s+){0,2}provinces\b)"
+    r"(?<![\d.,])(?P<n>\d{1,2})\s+(?:(?:tinh\W+thanh(?:\s+pho)?|tinh\b|tinh thanh\b)"
+    r"|(?:[\w-]+\s+){0,2}(?:provinces|provinzen|provincias|provincias|provinsi|провинций)\b)"
+    r"|(?<![\d.,])(?P<cjk>\d{1,2})\s*(?:个)?(?:省|개\s*성)"
 )
 
 
@@ -87,7 +91,7 @@ def find_provinces_covered(sentences: list[Sentence], prov: dict[str, str]) -> i
         if s.future:
             continue
         for m in _COVERED_RE.finditer(s.folded):
-            n = int(m.group("n"))
+            n = int(m.group("n") or m.group("cjk"))
             if 1 <= n <= 63:
                 prov["provinces_covered"] = snip(s.text, m.start(), m.end())
                 return n

@@ -214,6 +214,28 @@ def _year_hint(zones: dict[str, Zone], sentences: list[Sentence]) -> int | None:
     return max(years) if years else None
 
 
+_CLOSING_RE = re.compile(r"\b(?:be giang|be mac|ket thuc|closing|closed|concluded|cloture|abschluss)\b")
+_OPENING_RE = re.compile(r"\b(?:khai mac|khai giang|bat dau|dien ra tu|opened|began|started|ouvert|eroffnet)\b")
+COURSE_MAX_DAYS = 31
+
+
+def _opening_date(
+    sentences: list[Sentence], closing: Sentence, closed: date, published: date | None, hint: int | None, named: bool
+) -> date | None:
+    """The day a course that closed on ``closed`` opened, when another sentence says it."""
+    for s in sentences:
+        if s is closing or not _OPENING_RE.search(s.folded):
+            continue
+        for found in _dates_in(s.folded, named):
+            if found.year is not None:
+                opened = _safe_date(found.year, found.month, found.day)
+            else:
+                opened = _resolve_year(found.day, found.month, published or closed, False, hint or closed.year)
+            if opened is not None and 0 < (closed - opened).days <= COURSE_MAX_DAYS:
+                return opened
+    return None
+
+
 def find_date_held(
     sentences: list[Sentence],
     zones: dict[str, Zone],
@@ -246,6 +268,11 @@ def find_date_held(
                         held.year + (held.month == 12), (found.end_month or held.month), found.end_day
                     )
             prov["date_held"] = snip(s.text, found.start, found.end)
+            if end is None and _CLOSING_RE.search(s.folded):
+                opened = _opening_date(candidates, s, held, published, hint, named)
+                if opened is not None:  # a course closed on this day, opened earlier: it spans both
+                    prov["date_end"] = prov["date_held"]
+                    return opened, held
             return held, end
     # "Hôm nay", "sáng nay" without a date: the publication date; "on Thursday": the last one.
     for s in candidates[:3]:
