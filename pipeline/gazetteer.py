@@ -36,6 +36,7 @@ __all__ = [
     "find_unit_2025",
     "has_diacritics",
     "is_unit_2025",
+    "province_from_host",
     "provinces",
     "units_2025",
 ]
@@ -388,6 +389,45 @@ def _after_person_name(text: str, start: int) -> bool:
     """Whether a capitalised surname or middle name precedes (``Nguyễn Hòa Bình``, ``Thị Huế``)."""
     m = _PREV_WORD_RE.search(text[max(0, start - 30) : start])
     return bool(m) and m.group(1)[:1].isupper() and fold(m.group(1)) in _NAME_WORDS
+
+
+_HOST_PREFIXES = ("bao", "tinh", "so", "sovhttdl", "svhttdl", "stttt", "sotttt", "skhcn", "sokhcn", "songoaivu",
+                  "congan", "tuyengiao", "truyenhinh", "dai", "ptth", "tv", "thanhuy", "tinhuy", "ubnd", "cong",
+                  "en", "english", "www")  # fmt: skip
+_HOST_SUFFIXES = ("", "online", "news", "tv", "moi", "portal", "gov", "dientu", "today")
+
+
+@cache
+def _host_names() -> dict[str, str]:
+    """Folded, space-free province names (and a few short forms) -> province."""
+    names = {re.sub(r"[^a-z]", "", fold(p.name)): p.name for p in provinces()}
+    names.update({"hcm": "Hồ Chí Minh", "tphcm": "Hồ Chí Minh", "hochiminhcity": "Hồ Chí Minh",
+                  "brvt": "Bà Rịa - Vũng Tàu", "hue": "Thừa Thiên Huế", "thuathienhue": "Thừa Thiên Huế",
+                  "daklak": "Đắk Lắk", "daknong": "Đắk Nông"})  # fmt: skip
+    return names
+
+
+def province_from_host(url: str) -> Province | None:
+    """The province a provincial outlet's address names: ``baolangson.vn``, ``en.hungyen.gov.vn``,
+    ``sovhttdl.laocai.gov.vn``, ``baobariavungtau.com.vn``; None for national ones."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    names = _host_names()
+    by_name = {p.name: p for p in provinces()}
+    for label in host.split(".")[:-1]:
+        label = label.replace("-", "")
+        for prefix in ("", *_HOST_PREFIXES):
+            if not label.startswith(prefix):
+                continue
+            rest = label[len(prefix) :]
+            for suffix in _HOST_SUFFIXES:
+                if suffix and not rest.endswith(suffix):
+                    continue
+                core = rest[: len(rest) - len(suffix)] if suffix else rest
+                if core in names:
+                    return by_name[names[core]]
+    return None
 
 
 def find_provinces_in_text(text: str) -> list[Mention]:

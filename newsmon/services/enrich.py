@@ -21,6 +21,7 @@ from newsmon.services.events import assign_event
 from pipeline.classify.classifier import classify
 from pipeline.cluster.match import EVENT_TYPES
 from pipeline.fields import extract_fields
+from pipeline.gazetteer import province_from_host
 from storage.models import Article, Source
 
 logger = logging.getLogger(__name__)
@@ -50,18 +51,20 @@ def _jsonable(value: Any) -> Any:
 def _with_source_province(session: Session, article: Article, fields: dict[str, Any]) -> dict[str, Any]:
     """A provincial outlet that names no province reports an event in its own province
     (a district training reported by the province's department site)."""
-    if fields.get("province_2025") or not article.source_id:
+    if fields.get("province_2025"):
         return fields
-    source = session.get(Source, article.source_id)
-    if source is None or source.kind == "national" or not source.province_2025:
-        return fields
-    provenance = {**(fields.get("provenance") or {}), "province": f"source {source.id}"}
-    return {
-        **fields,
-        "province": source.province,
-        "province_2025": source.province_2025,
-        "provenance": provenance,
-    }
+    source = session.get(Source, article.source_id) if article.source_id else None
+    if source is not None and source.kind != "national" and source.province_2025:
+        provenance = {**(fields.get("provenance") or {}), "province": f"source {source.id}"}
+        return {**fields, "province": source.province, "province_2025": source.province_2025,
+                "provenance": provenance}  # fmt: skip
+    if source is None or not source.province_2025:
+        # Not in the registry (an ingested page): a provincial outlet's address names its province.
+        found = province_from_host(article.url) if article.url else None
+        if found is not None:
+            provenance = {**(fields.get("provenance") or {}), "province": f"outlet address {article.url}"}
+            return {**fields, "province": found.name, "province_2025": found.unit_2025, "provenance": provenance}
+    return fields
 
 
 def _held_after_publication(held: date | None, published: datetime | None) -> bool:

@@ -6,11 +6,13 @@ no input reaches the database in a form it cannot take (ids fit 63 bits, pages a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 
 from newsmon.web import queries
@@ -63,7 +65,23 @@ Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 Text = Annotated[str | None, Query(max_length=200)]
-Day = Annotated[date | None, Query(description="YYYY-MM-DD, Vietnam time; `until` includes its day")]
+_ISO_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: Any) -> Any:
+    """Only a written day: pydantic alone takes a number as a Unix time (7e-298 -> 1970-01-01)."""
+    if value is None or isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DAY_RE.fullmatch(value.strip()):
+        raise ValueError("use a date YYYY-MM-DD")
+    return value.strip()
+
+
+Day = Annotated[
+    date | None,
+    BeforeValidator(_iso_day),
+    Query(description="YYYY-MM-DD, Vietnam time; `until` includes its day"),
+]
 
 
 def filters_or_422(**kwargs: Any) -> Any:

@@ -461,6 +461,8 @@ def clean_lines_detailed(
         for name, pattern in rules.line_drop:
             if pattern.fullmatch(item):
                 lines.drop(i, name)
+                if name == "source_line" and result.dateline is None:
+                    result.dateline = item  # "Báo Quốc TếBáo Quốc Tế05/10/2023": its date is the page's
                 if name in rules.header_markers:
                     header_marks.append(i)
                 if name == "image_name":
