@@ -7,8 +7,9 @@ that running the same crawl twice, or two crawlers at once, never adds a second 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
@@ -29,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -168,6 +170,8 @@ class Article(Base):
     text: Mapped[str] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Minutes east of UTC the page stated its time in (None: no zone given, Vietnam's assumed).
+    published_offset: Mapped[int | None] = mapped_column(Integer)
     published_from: Mapped[str | None] = mapped_column(String(16))
     language: Mapped[str | None] = mapped_column(String(8), index=True)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
@@ -188,6 +192,14 @@ class Article(Base):
     # Search: the folded words of title, lead and text (``pipeline.text.search_document``), indexed
     # by the SQLite FTS5 table ``articles_fts`` (kept in sync by triggers) or scanned with LIKE.
     search_text: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def published_local(self) -> datetime | None:
+        """The publication time on the page's own clock: the day the page states."""
+        if self.published_at is None:
+            return None
+        zone = timezone(timedelta(minutes=self.published_offset)) if self.published_offset is not None else VN
+        return self.published_at.astimezone(zone)
 
 
 Index("ix_articles_source_published", Article.source_id, Article.published_at)

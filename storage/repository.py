@@ -216,7 +216,7 @@ def count_pages(session: Session, **filters: Any) -> int:
 
 _ARTICLE_FIELDS = (
     "url", "page_id", "source_id", "title", "lead", "text", "author", "published_at",
-    "published_from", "language", "content_hash", "word_count", "search_text",
+    "published_offset", "published_from", "language", "content_hash", "word_count", "search_text",
 )  # fmt: skip
 
 

@@ -108,6 +108,11 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(VN).isoformat() if value else None
 
 
+def stated(value: datetime | None) -> str | None:
+    """A publication time as the page stated it (``Article.published_local``), not moved to Vietnam's zone."""
+    return value.isoformat() if value else None
+
+
 def parse_date_option(value: str | None, name: str) -> datetime | None:
     if not value:
         return None

@@ -11,7 +11,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from newsmon.cli.app import Context, UsageError, iso, main, out, parse_date_option, wrap_errors
+from newsmon.cli.app import Context, UsageError, iso, main, out, parse_date_option, stated, wrap_errors
 from storage import repository as repo
 from storage.db import session_scope
 
@@ -27,7 +27,7 @@ def article_row(a: Any) -> dict[str, Any]:
         "url": a.url,
         "source": a.source_id,
         "title": a.title,
-        "published": iso(a.published_at),
+        "published": stated(a.published_local),
         "language": a.language,
         "author": a.author,
         "words": a.word_count,
@@ -128,7 +128,7 @@ def _event_row(session: Any, event: Any) -> dict[str, Any]:
         "legal_refs": event.legal_refs,
         "first_seen": iso(event.first_seen_at),
         "articles": [
-            {"url": a.url, "source": a.source_id, "published": iso(a.published_at), "language": a.language,
+            {"url": a.url, "source": a.source_id, "published": stated(a.published_local), "language": a.language,
              "duplicate_of": a.duplicate_of}
             for a in repo.event_articles(session, event.id)
         ],

@@ -12,7 +12,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from newsmon.cli.app import Context, UsageError, err, iso, main, out, parse_date_option, wrap_errors
+from newsmon.cli.app import Context, UsageError, err, iso, main, out, parse_date_option, stated, wrap_errors
 from newsmon.services.exports import write_csv, write_xlsx
 from storage import repository as repo
 from storage.db import session_scope
@@ -131,7 +131,7 @@ EVENT_COLUMNS = ["id", "type", "topics", "date", "date_end", "province", "provin
 
 
 def _export_article(a: Any) -> dict[str, Any]:
-    return {"id": a.id, "url": a.url, "title": a.title, "published": iso(a.published_at), "source": a.source_id,
+    return {"id": a.id, "url": a.url, "title": a.title, "published": stated(a.published_local), "source": a.source_id,
             "language": a.language, "event_id": a.event_id, "event_type": a.event_type, "topics": a.topics or [],
             "duplicate_of": a.duplicate_of, "words": a.word_count, "author": a.author, "lead": a.lead,
             "text": a.text}  # fmt: skip

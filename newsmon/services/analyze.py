@@ -30,7 +30,7 @@ def article_dict(session: Any, article: Any) -> dict[str, Any]:
     result: dict[str, Any] = {
         "url": article.url,
         "title": article.title,
-        "published": _iso(article.published_at),
+        "published": article.published_local.isoformat() if article.published_at else None,
         "published_from": article.published_from,
         "language": article.language,
         "author": article.author,

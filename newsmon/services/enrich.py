@@ -71,7 +71,7 @@ def _held_after_publication(held: date | None, published: datetime | None) -> bo
     """An event dated more than a day after its report was published had not happened yet."""
     if held is None or published is None:
         return False
-    return held > published.astimezone(VN).date() + timedelta(days=1)
+    return held > published.date() + timedelta(days=1)  # the page's own day
 
 
 def enrich_article(session: Session, article: Article) -> Enrichment:
@@ -83,10 +83,10 @@ def enrich_article(session: Session, article: Article) -> Enrichment:
     fields: dict[str, Any] = {}
     if result.type in EVENT_TYPES:
         extracted = extract_fields(
-            article.title, article.lead, article.text, article.published_at, article.language, url=article.url
+            article.title, article.lead, article.text, article.published_local, article.language, url=article.url
         )
         fields = _with_source_province(session, article, _jsonable(extracted))
-        if _held_after_publication(extracted.date_held, article.published_at):
+        if _held_after_publication(extracted.date_held, article.published_local):
             # Announced before it happened: a notice or plan, not a report of the event.
             article.event_type = "plan_or_directive"
             article.classification = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timezone
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,6 +43,15 @@ class Outcome:
     event_created: bool = False
 
 
+def _stated_offset(published: datetime | None) -> int | None:
+    """Minutes east of UTC when the page stated its zone (a fixed offset); None when it did not
+    (the extraction then took Vietnam's zone, a named one)."""
+    if published is None or not isinstance(published.tzinfo, timezone):
+        return None
+    offset = published.utcoffset()
+    return int(offset.total_seconds() // 60) if offset is not None else None
+
+
 def _article_fields(article: Article, page_id: int) -> dict[str, object]:
     return {
         "url": article.url,
@@ -53,6 +62,7 @@ def _article_fields(article: Article, page_id: int) -> dict[str, object]:
         "text": article.text,
         "author": article.author,
         "published_at": article.published,
+        "published_offset": _stated_offset(article.published),
         "published_from": article.published_from,
         "language": article.language,
         "content_hash": article.content_hash,

@@ -61,7 +61,7 @@ def newest(session: Session, filters: ps.Filters, limit: int, offset: int) -> ps
         .offset(offset)
     ).all()
     hits = [
-        ps.Hit(a.id, a.url, a.title, a.published_at, a.source_id, a.language, a.event_id, a.duplicate_of,
+        ps.Hit(a.id, a.url, a.title, a.published_local, a.source_id, a.language, a.event_id, a.duplicate_of,
                ps.snippet(a.title, a.lead, a.text, []))
         for a in rows
     ]  # fmt: skip

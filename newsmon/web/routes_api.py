@@ -92,7 +92,7 @@ def filters_or_422(**kwargs: Any) -> Any:
 
 
 def article_ref(a: Article) -> ArticleRef:
-    return ArticleRef(id=a.id, url=a.url, title=a.title, published=a.published_at, source=a.source_id,
+    return ArticleRef(id=a.id, url=a.url, title=a.title, published=a.published_local, source=a.source_id,
                       language=a.language, duplicate_of=a.duplicate_of)  # fmt: skip
 
 

@@ -59,6 +59,15 @@ def vndatetime(value: datetime | None) -> str:
     return value.astimezone(VN).strftime("%d/%m/%Y %H:%M") if value else "–"
 
 
+def pagedate(value: datetime | None) -> str:
+    """dd/mm/yyyy of a publication time on the page's own clock (``Article.published_local``)."""
+    return value.strftime("%d/%m/%Y") if value else "–"
+
+
+def pagedatetime(value: datetime | None) -> str:
+    return value.strftime("%d/%m/%Y %H:%M") if value else "–"
+
+
 _MARKED = re.compile(re.escape(str(escape(MARK[0]))) + r"([^«»]*?)" + re.escape(str(escape(MARK[1]))))
 
 
@@ -92,7 +101,8 @@ def month_bounds(value: str) -> tuple[str, str]:
     return f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{last:02d}"
 
 
-env.filters.update(month_bounds=month_bounds, vndate=vndate, vndatetime=vndatetime, highlight=highlight, safe_href=safe_href,
+env.filters.update(month_bounds=month_bounds, vndate=vndate, vndatetime=vndatetime, pagedate=pagedate,
+                   pagedatetime=pagedatetime, highlight=highlight, safe_href=safe_href,
                    month_label=month_label)  # fmt: skip
 
 
@@ -213,7 +223,7 @@ def event_page(request: Request, event_id: str) -> Response:
         sources = {s.id: s for s in session.scalars(sa.select(Source).where(
             Source.id.in_({r.source_id for r in reports if r.source_id})))}  # fmt: skip
         timeline = charts.timeline(
-            [(r.published_at.astimezone(VN).date(), r.title or r.url) for r in reports if r.published_at],
+            [(r.published_local.date(), r.title or r.url) for r in reports if r.published_at],
             "reports by publication date",
         )
         return render(request, "event.html", e=event, reports=reports, by_id=by_id, sources=sources,

@@ -108,6 +108,9 @@ def anchor_date(article: Report) -> tuple[date | None, bool]:
     held = parse_date((article.fields or {}).get("date_held"))
     if held:
         return held, True
+    local = getattr(article, "published_local", None)
+    if local is not None:
+        return local.date(), False  # the page's own day
     if article.published_at:
         return article.published_at.astimezone(_VN).date(), False
     return None, False

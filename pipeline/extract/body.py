@@ -134,7 +134,8 @@ def _has_letters(text: str, n: int) -> bool:
 
 
 def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=TZ) if value.tzinfo is None else value.astimezone(TZ)
+    """A naive time is Vietnam's; an aware one keeps the zone the page gave (and so its day)."""
+    return value.replace(tzinfo=TZ) if value.tzinfo is None else value
 
 
 @dataclass

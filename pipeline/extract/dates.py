@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -96,9 +96,9 @@ def _build(
     if not _MIN_YEAR <= y <= _MAX_YEAR:
         return None
     try:
-        if tz is None:
-            return datetime(y, mo, d, h, mi, sec, tzinfo=TZ)
-        return datetime(y, mo, d, h, mi, sec, tzinfo=tz).astimezone(TZ)
+        # The page's own clock: a page dated 15 January 23:30 in New York is a 15 January page,
+        # whatever day it was in Hanoi; a time without a zone is Vietnam's.
+        return datetime(y, mo, d, h, mi, sec, tzinfo=tz or TZ)
     except ValueError:
         return None
 
@@ -235,9 +235,11 @@ def _type_matches(obj: dict[str, object]) -> bool:
     return any(isinstance(k, str) and _ARTICLE_TYPE_RE.search(k) for k in kinds)
 
 
-def _jsonld_candidates(root: HtmlElement) -> Iterator[str]:
+def _jsonld_candidates(root: HtmlElement, wanted: bool = True) -> Iterator[str]:
+    """``datePublished``/``dateCreated`` of JSON-LD objects of an article type (``wanted``) or of
+    any other type (an ImageObject's or a WebPage's date is not the article's: trusted less)."""
     objects = list(iter_jsonld(root))
-    for wanted in (True, False):
+    for _ in (wanted,):
         for obj in objects:
             if _type_matches(obj) != wanted:
                 continue
@@ -311,6 +313,40 @@ def _visible_candidates(root: HtmlElement) -> Iterator[str]:
                 yield text
 
 
+def _htmldate_candidates(root: HtmlElement, url: str | None = None) -> Iterator[str]:
+    """htmldate's extensive search, original date preferred: meta names, attributes, JSON, scripts,
+    ``<time>`` anywhere, dates written with month names in many languages."""
+    from htmldate import find_date
+
+    try:
+        # Its quick search first (headers, attributes, the URL); the extensive one, which reads
+        # the text and can call a slow parser, only when that finds nothing.
+        found = find_date(root, extensive_search=False, original_date=True, outputformat="%Y-%m-%d", url=url)
+        if not found:
+            found = find_date(root, extensive_search=True, original_date=True, outputformat="%Y-%m-%d", url=url)
+    except (ValueError, TypeError, AttributeError) as exc:  # htmldate on a tree it cannot read
+        logger.debug("htmldate failed: %s", exc)
+        return
+    if found:
+        yield found
+
+
+_VI_PAGE_RE = re.compile("[ơưđăạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
+
+
+def _is_vietnamese_page(root: HtmlElement) -> bool:
+    """By the page's ``lang``, else by Vietnamese letters in its title and description."""
+    lang = (root.get("lang") or root.get("xml:lang") or "").lower()
+    if lang:
+        return lang.startswith("vi")
+    metas = meta_map(root)
+    title = root.find(".//title")
+    sample = " ".join(
+        [title.text_content() if title is not None else "", metas.get("description", ""), metas.get("og:title", "")]
+    )
+    return len(_VI_PAGE_RE.findall(sample)) >= 3
+
+
 def date_from_url(url: str) -> datetime | None:
     """A date embedded in an article URL (``/2024/08/07/``, baochinhphu ``-102YYMMDDhhmmss.htm``)."""
     path = url.split("?", 1)[0].split("#", 1)[0]
@@ -333,6 +369,46 @@ def date_from_url(url: str) -> datetime | None:
     return None
 
 
+def _first_structured(
+    root: HtmlElement, structured: tuple[tuple[str, Callable[[HtmlElement], Iterator[str]]], ...], limit: datetime
+) -> tuple[datetime, str] | None:
+    for source, finder in structured:
+        for raw in finder(root):
+            value = parse_vi_datetime(raw)
+            if value is not None and value <= limit:
+                return value, source
+    return None
+
+
+def _explicit_offset(value: datetime) -> bool:
+    """Written with an offset of its own (``+01:00``, ``-05:00``): not UTC, not a bare time."""
+    return isinstance(value.tzinfo, timezone) and value.utcoffset() != timedelta(0)
+
+
+def _local_day(value: datetime, url: str | None, source: str) -> datetime:
+    """The day the page states, where the URL dates the article too.
+
+    A URL with a full date (``/2019/10/22/``, ``-102YYMMDDhhmmss.htm``) is written when the article
+    is published, and never changes. A time stamped in UTC (``Z``, ``+00:00``) is the server's
+    clock: a day apart from the URL's (``2023-11-09T03:28Z`` for ``/2023/11/08/``, an evening in
+    New York) the URL's day is the page's. Meta tags and searched text that disagree with the
+    URL by more than a day hold another date (a modification, a date in the text): the URL's day
+    wins, at the time found when it has one.
+    """
+    if not url or source == "htmldate":  # htmldate weighs the URL's date itself
+        return value
+    from_url = date_from_url(url)
+    if from_url is None:
+        return value
+    gap = abs((from_url.date() - value.date()).days)
+    utc = value.utcoffset() == timedelta(0)
+    if gap == 0 or (gap == 1 and not utc) or (source == "jsonld" and gap <= 1 and not utc):
+        return value
+    if source == "jsonld" and gap > 1:
+        return from_url
+    return value.replace(year=from_url.year, month=from_url.month, day=from_url.day) if gap == 1 else from_url
+
+
 def find_published(
     tree_or_html: HtmlElement | str | bytes,
     url: str | None = None,
@@ -346,11 +422,25 @@ def find_published(
     root = tree_or_html if isinstance(tree_or_html, HtmlElement) else parse_html(tree_or_html)
     limit = (now or datetime.now(TZ)) + timedelta(days=1)
     if root is not None:
-        finders = (
+        structured: tuple[tuple[str, Callable[[HtmlElement], Iterator[str]]], ...] = (
             ("jsonld", _jsonld_candidates),
             ("meta", _meta_candidates),
-            ("visible", _visible_candidates),
+            ("jsonld", lambda r: _jsonld_candidates(r, wanted=False)),
         )
+        def by_htmldate(r: HtmlElement) -> Iterator[str]:
+            return _htmldate_candidates(r, url)
+
+        if _is_vietnamese_page(root):
+            # Vietnamese portals print today's date in their header, which a generic finder
+            # takes for the article's: on their pages the dateline after the title comes first.
+            finders = (*structured, ("visible", _visible_candidates))
+        else:
+            own = _first_structured(root, structured, limit)
+            if own is not None and _explicit_offset(own[0]):
+                # The page states its time with its own offset: that is its day (measured on
+                # htmldate's evaluation set; a generic search is off by one around midnight).
+                return _local_day(own[0], url, own[1]), own[1]
+            finders = (("htmldate", by_htmldate), *structured, ("visible", _visible_candidates))
         for source, finder in finders:
             for raw in finder(root):
                 value = parse_vi_datetime(raw)
@@ -359,7 +449,7 @@ def find_published(
                 if value > limit:
                     logger.debug("rejected future %s date %r", source, raw)
                     continue
-                return value, source
+                return _local_day(value, url, source), source
     if url:
         value = date_from_url(url)
         if value is not None and value <= limit:

@@ -102,7 +102,8 @@ def extract_fields(
     prov: dict[str, str] = {}
     pub = None
     if published is not None:
-        pub = (published.astimezone(TZ) if published.tzinfo else published).date()
+        # A Vietnamese writer's "hôm nay" is Vietnam's day; any other page's day is its own clock's.
+        pub = (published.astimezone(TZ) if lang in (None, "vi") else published).date()
 
     held, held_end = find_date_held(sentences, zones, pub, prov, lang)
     when = held or pub

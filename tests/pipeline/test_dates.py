@@ -50,8 +50,46 @@ def local(*args: int) -> datetime:
 )
 def test_visible_formats(text: str, expected: datetime) -> None:
     value = parse_vi_datetime(text)
-    assert value == expected
-    assert value is not None and value.utcoffset() == timedelta(hours=7)
+    assert value == expected  # the same instant
+    stated = "Z" in text or "GMT+0" in text
+    assert value is not None and value.utcoffset() == (timedelta(0) if stated else timedelta(hours=7))
+
+
+def test_the_day_the_page_states_is_kept() -> None:
+    # 23:30 in New York on 15 January is 16 January in Hanoi: the page is a 15 January page.
+    value = parse_vi_datetime("2020-01-15T23:30:00-05:00")
+    assert value is not None and value.date() == date(2020, 1, 15)
+    assert value.utcoffset() == timedelta(hours=-5)
+
+
+def test_month_names_and_htmldate_for_foreign_pages() -> None:
+    html = (
+        "<html lang='de'><head><title>Bericht</title></head><body><article><h1>Bericht</h1>"
+        "<p>Veröffentlicht am 15. Januar 2020 von der Redaktion.</p><p>Text des Artikels.</p>"
+        "</article></body></html>"
+    )
+    value, source = find_published(html, "https://example.de/bericht", now=NOW)
+    assert value is not None and value.date() == date(2020, 1, 15)
+    assert source == "htmldate"
+
+
+def test_utc_stamp_a_day_off_the_url_takes_the_urls_day() -> None:
+    html = (
+        "<html lang='en'><head><meta property='article:published_time' content='2023-11-09T03:28:35Z'>"
+        "<title>t</title></head><body><h1>t</h1><p>text</p></body></html>"
+    )
+    value, _ = find_published(html, "https://news.example.com/2023/11/08/story/", now=NOW)
+    assert value is not None and value.date() == date(2023, 11, 8)
+
+
+def test_a_stated_offset_beats_a_generic_search() -> None:
+    html = (
+        "<html lang='es'><head><script type='application/ld+json'>{\"@type\": \"NewsArticle\", "
+        "\"datePublished\": \"2020-02-19T18:37:32+01:00\"}</script><title>t</title></head>"
+        "<body><h1>t</h1><p>18 de febrero de 2020</p></body></html>"
+    )
+    value, source = find_published(html, "https://elpais.example/ciencia/x.html", now=NOW)
+    assert value is not None and value.date() == date(2020, 2, 19) and source == "jsonld"
 
 
 def test_day_first_always() -> None:

@@ -226,7 +226,7 @@ def search(
                 a.id,
                 a.url,
                 a.title,
-                a.published_at,
+                a.published_local,
                 a.source_id,
                 a.language,
                 a.event_id,
