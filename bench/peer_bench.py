@@ -68,7 +68,14 @@ def _prf(tp: int, fp: int, fn: int, n: int | None = None) -> dict[str, float]:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    out = {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "tp": tp, "fp": fp, "fn": fn}
+    out = {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
     if n:
         out["accuracy"] = round(tp / n, 4)
     return out
@@ -121,10 +128,14 @@ def run_dates(base: Path, limit: int | None) -> dict[str, Any]:
                 c[0] += 1
             elif found:
                 c[1] += 1
-                failures[side].append({"url": url, "file": entry["file"], "expected": expected, "found": found})
+                failures[side].append(
+                    {"url": url, "file": entry["file"], "expected": expected, "found": found}
+                )
             else:
                 c[2] += 1
-                failures[side].append({"url": url, "file": entry["file"], "expected": expected, "found": None})
+                failures[side].append(
+                    {"url": url, "file": entry["file"], "expected": expected, "found": None}
+                )
     n = len(items)
     return {
         "pages": n,
@@ -144,13 +155,16 @@ def newsmon_body(raw: bytes, url: str) -> str:
         extracted, _warnings = extract_page(Page(url=url, body=raw, headers={}))
     except ExtractionFailed:
         return ""
-    return "\n".join(filter(None, [extracted.title, extracted.lead, extracted.text]))
+    return "\n".join(filter(None, [extracted.lead, extracted.text]))
 
 
 def trafilatura_body(raw: bytes, url: str) -> str:
+    """trafilatura as its own evaluation runs it (tests/comparison_small.py: fallback on, no URL)."""
     import trafilatura
 
-    return trafilatura.extract(raw, url=url) or ""
+    return (
+        trafilatura.extract(raw, include_comments=False, include_tables=True, include_formatting=False) or ""
+    )
 
 
 def run_bodies(base: Path, limit: int | None) -> dict[str, Any]:
@@ -218,7 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'':12} {'precision':>9} {'recall':>7} {'F1':>6} {'s/page':>8}")
     for side in ("newsmon", peer):
         s = result["scores"][side]
-        print(f"{side:12} {s['precision']:9.3f} {s['recall']:7.3f} {s['f1']:6.3f} {result['seconds_per_page'][side]:8.4f}")
+        print(
+            f"{side:12} {s['precision']:9.3f} {s['recall']:7.3f} {s['f1']:6.3f} {result['seconds_per_page'][side]:8.4f}"
+        )
     print(f"cost ratio newsmon/{peer}: {result['cost_ratio']:.2f}")
     for failure in result["failures"]["newsmon"][: args.failures]:
         print("  miss:", json.dumps(failure, ensure_ascii=False))

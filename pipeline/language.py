@@ -29,6 +29,9 @@ SEED = 0
 MIN_LETTERS = 20  # langdetect guesses below this
 MIN_SCRIPT_LETTERS = 8  # a script of its own says enough sooner (a CJK title is 10 characters)
 SAMPLE_CHARS = 800  # langdetect's cost grows with the sample; 800 characters decide as 2,000 do
+# langdetect averages 7 random trials by default; on an 800-character sample 3 agree with 7 on
+# 99.8% of 1,600 pages (trafilatura's evaluation set and the study set) at 40% of the cost.
+N_TRIAL = 3
 # langdetect's codes that are not plain ISO 639-1.
 _CODE_MAP = {"zh-cn": "zh", "zh-tw": "zh"}
 
@@ -100,6 +103,7 @@ def detect_language(text: str | None) -> str | None:
     if letters < MIN_LETTERS:
         return None
     detector = _get_factory().create()
+    detector.n_trial = N_TRIAL
     detector.append(sample)
     try:
         code = detector.detect()

@@ -42,7 +42,14 @@ from pipeline.extract.htmltree import (
     prune_empty,
 )
 from pipeline.extract.lead import find_lead, starts_a_paragraph
-from pipeline.extract.metadata import canonical_url, choose_author, choose_title, clean_author, site_names
+from pipeline.extract.metadata import (
+    canonical_url,
+    choose_author,
+    choose_title,
+    clean_author,
+    site_names,
+    structured_body,
+)
 from pipeline.extract.noise import clean_dom, clean_lines_detailed, strip_lead_prefix
 from pipeline.text import clean_whitespace, nfc
 from pipeline.types import Extracted, Selectors
@@ -73,6 +80,18 @@ _DUMP_MIN_LINES = 10
 _DUMP_SHORT_LINE_WORDS = 5
 _DUMP_SHORT_SHARE = 0.5
 _MIN_TEXT_LETTERS = 25
+# A JSON-LD articleBody replaces the extracted text only when clearly longer (a page that builds
+# its article in JavaScript): on trafilatura's set a closer race picks summaries over bodies.
+STRUCTURED_BODY_RATIO = 1.5
+STRUCTURED_BODY_MARGIN = 200
+# Noise kinds that can hold a page's content: forum posts and live-ticker entries are marked up as
+# comments, a video page's text as its caption.
+_CONTENT_KINDS = frozenset(("comments", "caption", "figcaption"))
+CONTENT_DROPPED_RATIO = 2.0
+CONTENT_DROPPED_MARGIN = 500
+# A fast result shorter than this gets the full run too (one teaser paragraph is the usual
+# failure); the threshold trades recall against a second trafilatura run on short pages.
+SHORT_BODY_CHARS = 1000
 
 
 class ExtractTimeout(RuntimeError):
@@ -147,6 +166,7 @@ class _PageMeta:
     canonical: str | None
     title_el: HtmlElement | None
     metas: dict[str, str]
+    structured_body: str
 
 
 def _read_metadata(root: HtmlElement, url: str | None, selectors: Selectors) -> _PageMeta:
@@ -157,9 +177,8 @@ def _read_metadata(root: HtmlElement, url: str | None, selectors: Selectors) -> 
     title_el = find_title_element(root, hints)
     title = _first_text(root, selectors.title) or choose_title(root, metas, title_el, url)
     names = site_names(metas, url)
-    author = clean_author(_first_text(root, selectors.author)) or choose_author(
-        root, metas, list(iter_jsonld(root)), names
-    )
+    jsonld = list(iter_jsonld(root))
+    author = clean_author(_first_text(root, selectors.author)) or choose_author(root, metas, jsonld, names)
     published: datetime | None = None
     published_from: str | None = None
     date_text = _first_text(root, selectors.date)
@@ -169,7 +188,14 @@ def _read_metadata(root: HtmlElement, url: str | None, selectors: Selectors) -> 
     if published is None:
         published, published_from = find_published(root, url)
     return _PageMeta(
-        title, author, published, published_from, canonical_url(root, metas, url), title_el, metas
+        title,
+        author,
+        published,
+        published_from,
+        canonical_url(root, metas, url),
+        title_el,
+        metas,
+        clean_whitespace(structured_body(jsonld)),
     )
 
 
@@ -197,13 +223,38 @@ def _looks_like_page_dump(text: str) -> bool:
 
 
 def _trafilatura_body(root: HtmlElement, url: str | None, budget: _Budget | None = None) -> str:
-    """trafilatura's fast run; the full run when the fast one finds nothing or dumps the page."""
+    """trafilatura's fast run; the full run when the fast one finds nothing, dumps the page, or is short."""
     text = _run_trafilatura(root, url, fast=True)
-    if not text or _looks_like_page_dump(text):
+    dump = bool(text) and _looks_like_page_dump(text)
+    if not text or dump or len(text) < SHORT_BODY_CHARS:
         if budget is not None:
             budget.check("trafilatura (fast)")
-        text = _run_trafilatura(root, url, fast=False)
+        full = _run_trafilatura(root, url, fast=False)
+        # A short fast result is often one teaser paragraph: the full run, which compares its
+        # result with the fallback extractors, finds the article; keep it unless it is a dump.
+        if dump or (len(full) > len(text) and not _looks_like_page_dump(full)):
+            text = full
     return text
+
+
+def _remove_selected(root: HtmlElement, selectors: Selectors) -> None:
+    for selector in selectors.remove:
+        for el in _select(root, selector):
+            if el.getparent() is not None:
+                el.drop_tree()
+
+
+def _content_was_dropped(body: str, dropped: dict[str, int]) -> bool:
+    """Cleanup took out containers holding much more text than the body that is left."""
+    kept_out = sum(dropped.get(kind, 0) for kind in _CONTENT_KINDS)
+    return (
+        len(body) < SHORT_BODY_CHARS and kept_out > CONTENT_DROPPED_RATIO * len(body) + CONTENT_DROPPED_MARGIN
+    )
+
+
+def _prefer_structured(structured: str, body: str) -> bool:
+    """The JSON-LD articleBody when the extracted text is a fraction of it (a script-rendered page)."""
+    return len(structured) > STRUCTURED_BODY_RATIO * len(body) + STRUCTURED_BODY_MARGIN
 
 
 def _body_text(
@@ -248,7 +299,8 @@ def extract_html(
     if _looks_binary(html):
         logger.info("binary content, not HTML: %s", url)
         return None
-    root = parse_html(nfc(html))
+    html = nfc(html)
+    root = parse_html(html)
     if root is None:
         logger.info("unparseable HTML: %s", url)
         return None
@@ -265,15 +317,28 @@ def extract_html(
     meta = _read_metadata(root, url, selectors)
     budget.check("metadata")
 
-    for selector in selectors.remove:
-        for el in _select(root, selector):
-            if el.getparent() is not None:
-                el.drop_tree()
+    _remove_selected(root, selectors)
     lead = _first_text(root, selectors.lead) if selectors.lead else find_lead(root, meta.title_el, meta.metas)
     budget.check("lead")
-    removed = clean_dom(root)
+    dropped: dict[str, int] = {}
+    removed = clean_dom(root, sizes=dropped)
     budget.check("noise cleanup")
     body = _body_text(root, url, selectors, budget)
+    if not selectors.body and _content_was_dropped(body, dropped):
+        # A forum thread or a live ticker sits in a "comments"/"caption" container: when that
+        # was most of what the page had, extract again keeping those containers.
+        again = parse_html(html)
+        if again is not None:
+            prune_empty(again)
+            cap_elements(again, MAX_ELEMENTS)
+            _remove_selected(again, selectors)
+            kept_removed = clean_dom(again, keep=_CONTENT_KINDS)
+            budget.check("noise cleanup (keeping comments)")
+            retry = _trafilatura_body(again, url, budget)
+            if len(retry) > len(body):
+                body, removed = retry, kept_removed
+    if not selectors.body and _prefer_structured(meta.structured_body, body):
+        body = meta.structured_body
 
     if lead:
         lead, prefix = strip_lead_prefix(clean_whitespace(lead).replace("\n", " "))

@@ -313,17 +313,16 @@ def _visible_candidates(root: HtmlElement) -> Iterator[str]:
                 yield text
 
 
-def _htmldate_candidates(root: HtmlElement, url: str | None = None) -> Iterator[str]:
-    """htmldate's extensive search, original date preferred: meta names, attributes, JSON, scripts,
-    ``<time>`` anywhere, dates written with month names in many languages."""
+def _htmldate_candidates(root: HtmlElement, url: str | None = None, *, extensive: bool) -> Iterator[str]:
+    """htmldate, original date preferred. Its quick search reads meta names, attributes, JSON,
+    scripts, ``<time>`` anywhere and the URL; the extensive one also reads the text (dates written
+    with month names in many languages) and can call a slow parser."""
     from htmldate import find_date
 
     try:
-        # Its quick search first (headers, attributes, the URL); the extensive one, which reads
-        # the text and can call a slow parser, only when that finds nothing.
-        found = find_date(root, extensive_search=False, original_date=True, outputformat="%Y-%m-%d", url=url)
-        if not found:
-            found = find_date(root, extensive_search=True, original_date=True, outputformat="%Y-%m-%d", url=url)
+        found = find_date(
+            root, extensive_search=extensive, original_date=True, outputformat="%Y-%m-%d", url=url
+        )
     except (ValueError, TypeError, AttributeError) as exc:  # htmldate on a tree it cannot read
         logger.debug("htmldate failed: %s", exc)
         return
@@ -342,7 +341,11 @@ def _is_vietnamese_page(root: HtmlElement) -> bool:
     metas = meta_map(root)
     title = root.find(".//title")
     sample = " ".join(
-        [title.text_content() if title is not None else "", metas.get("description", ""), metas.get("og:title", "")]
+        [
+            title.text_content() if title is not None else "",
+            metas.get("description", ""),
+            metas.get("og:title", ""),
+        ]
     )
     return len(_VI_PAGE_RE.findall(sample)) >= 3
 
@@ -370,7 +373,9 @@ def date_from_url(url: str) -> datetime | None:
 
 
 def _first_structured(
-    root: HtmlElement, structured: tuple[tuple[str, Callable[[HtmlElement], Iterator[str]]], ...], limit: datetime
+    root: HtmlElement,
+    structured: tuple[tuple[str, Callable[[HtmlElement], Iterator[str]]], ...],
+    limit: datetime,
 ) -> tuple[datetime, str] | None:
     for source, finder in structured:
         for raw in finder(root):
@@ -427,8 +432,12 @@ def find_published(
             ("meta", _meta_candidates),
             ("jsonld", lambda r: _jsonld_candidates(r, wanted=False)),
         )
-        def by_htmldate(r: HtmlElement) -> Iterator[str]:
-            return _htmldate_candidates(r, url)
+
+        def htmldate_quick(r: HtmlElement) -> Iterator[str]:
+            return _htmldate_candidates(r, url, extensive=False)
+
+        def htmldate_extensive(r: HtmlElement) -> Iterator[str]:
+            return _htmldate_candidates(r, url, extensive=True)
 
         if _is_vietnamese_page(root):
             # Vietnamese portals print today's date in their header, which a generic finder
@@ -440,7 +449,15 @@ def find_published(
                 # The page states its time with its own offset: that is its day (measured on
                 # htmldate's evaluation set; a generic search is off by one around midnight).
                 return _local_day(own[0], url, own[1]), own[1]
-            finders = (("htmldate", by_htmldate), *structured, ("visible", _visible_candidates))
+            # htmldate's quick search, then newsmon's own finders, then htmldate's extensive
+            # search as the last resort: its text search is the slow part, and on htmldate's
+            # set this order scores as well as extensive-first at a fraction of the cost.
+            finders = (
+                ("htmldate", htmldate_quick),
+                *structured,
+                ("visible", _visible_candidates),
+                ("htmldate", htmldate_extensive),
+            )
         for source, finder in finders:
             for raw in finder(root):
                 value = parse_vi_datetime(raw)

@@ -3,7 +3,8 @@
 Servers lie about charset: Vietnamese portals send UTF-8 pages with ``charset=iso-8859-1`` headers,
 or legacy windows-1258 pages declared as UTF-8. The order of trust is therefore: a BOM, then the
 bytes themselves (valid UTF-8 is UTF-8), then the declared charset (HTTP header, then ``<meta>``),
-then detection. Decoding never raises.
+then detection. Decoding never raises. Legacy Vietnamese (TCVN3, below) is tried only on
+positive evidence: the page declares a Western charset or none, and reads as Vietnamese words.
 
 One legacy encoding has no codec and no declaration: TCVN3 (ABC, TCVN 5712:1993 VN3), still on old
 provincial pages, whose text relied on .VnTime fonts and is served as windows-1252 or undeclared.
@@ -44,6 +45,12 @@ _TCVN3_TABLE += _TCVN_HIGH
 _TCVN3_INSIDE_WORD = re.compile(rb"(?<=[A-Za-z\xa1-\xff])[\xa8-\xae\xb5-\xb9\xbb-\xbe](?=[A-Za-z\xa1-\xff])")
 _TCVN3_MIN_HITS = 8
 _TCVN3_MIN_DISTINCT = 3  # a German page's soft hyphens (0xAD) alone do not make it TCVN3
+# Common Vietnamese words with a letter outside ASCII: decoded TCVN3 text has them by the dozen.
+_VI_WORDS_RE = re.compile(r"(?<!\w)(của|được|những|người|với|đã|để|không|này|các|trên|về|nhiều|đến)(?!\w)")
+_TCVN3_MIN_WORDS = 5
+# Single-byte Western labels that legacy Vietnamese pages declare (or servers add) over TCVN3 bytes;
+# any other declared charset (GB2312, Shift_JIS, windows-1258...) is believed before TCVN3 is tried.
+_WESTERN = frozenset(("cp1252", "iso8859-1", "latin-1", "ascii"))
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -118,9 +125,17 @@ def declared_charsets(body: bytes, headers: Mapping[str, object] | None = None) 
 
 def looks_like_tcvn3(body: bytes) -> bool:
     """True when the bytes read as TCVN3 Vietnamese: at least 8 VN3 letters that windows-1252
-    would show as symbols, of at least 3 kinds, inside words (in the first 64 KB)."""
-    hits = _TCVN3_INSIDE_WORD.findall(body[:_DETECT_BYTES])
-    return len(hits) >= _TCVN3_MIN_HITS and len(set(hits)) >= _TCVN3_MIN_DISTINCT
+    would show as symbols, of at least 3 kinds, inside words (in the first 64 KB), and the text
+    decoded as TCVN3 has Vietnamese words in it.
+
+    The second test is the positive evidence: Chinese, Japanese or Korean bytes (GB2312, Shift_JIS,
+    EUC-KR) are all high bytes and so pass the first one by the thousand.
+    """
+    head = body[:_DETECT_BYTES]
+    hits = _TCVN3_INSIDE_WORD.findall(head)
+    if len(hits) < _TCVN3_MIN_HITS or len(set(hits)) < _TCVN3_MIN_DISTINCT:
+        return False
+    return len(_VI_WORDS_RE.findall(decode_tcvn3(head))) >= _TCVN3_MIN_WORDS
 
 
 def decode_tcvn3(body: bytes) -> str:
@@ -157,9 +172,11 @@ def decode_html(body: bytes, headers: Mapping[str, object] | None = None) -> tup
         return nfc(body.decode("utf-8")), "utf-8"
     except UnicodeDecodeError:
         pass
-    if looks_like_tcvn3(body):  # before the declaration: such pages declare windows-1252 or nothing
+    declared = declared_charsets(body, headers)
+    # Before a Western declaration: TCVN3 pages declare windows-1252 or nothing.
+    if all(name in _WESTERN for name in declared) and looks_like_tcvn3(body):
         return decode_tcvn3(body), TCVN3
-    for name in declared_charsets(body, headers):
+    for name in declared:
         if name in ("utf-8", "utf-16", "utf-32") or name.startswith(("utf-16", "utf-32")):
             continue  # the bytes are not valid UTF-8: the declaration is a lie
         try:

@@ -73,12 +73,19 @@ _CONTENT_TAGS = frozenset(("article", "main"))
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
 _WS_RE = re.compile(r"\s+")
+# Control characters XML forbids: lxml keeps them, and trafilatura's tree serialisation then
+# fails silently and returns no text at all (one BEL byte empties a whole page).
+_INVALID_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_INVALID_XML_BYTES_RE = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def parse_html(html: str | bytes) -> HtmlElement | None:
     """Parse a page with lxml; None for empty or unparseable input (never raises)."""
     if isinstance(html, str):
-        html = _XML_DECL_RE.sub("", html, count=1).encode("utf-8", errors="replace")
+        html = _XML_DECL_RE.sub("", html, count=1)
+        html = _INVALID_XML_RE.sub("", html).encode("utf-8", errors="replace")
+    else:
+        html = _INVALID_XML_BYTES_RE.sub(b"", html)
     if not html or not html.strip():
         return None
     try:

@@ -5,6 +5,7 @@ Publication dates live in :mod:`pipeline.extract.dates`, the lead paragraph in :
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ __all__ = [
     "clean_author",
     "site_names",
     "strip_site_suffix",
+    "structured_body",
 ]
 
 _AUTHOR_CLASS_RE = re.compile(r"author|byline|tac-?gia|writer|nguoi-?viet|signature", re.IGNORECASE)
@@ -177,3 +179,28 @@ def canonical_url(root: HtmlElement, metas: dict[str, str], url: str | None) -> 
     if not href:
         return None
     return urljoin(url, href) if url else href
+
+
+_ARTICLE_TYPE_RE = re.compile(r"article|posting|report", re.IGNORECASE)
+_TAG_RE = re.compile(r"<[^>]{0,500}>")
+
+
+def structured_body(objects: Sequence[dict[str, Any]]) -> str:
+    """The longest ``articleBody`` of the page's JSON-LD articles ("" when there is none).
+
+    Pages that render their text with JavaScript often carry the whole article there; a stored
+    copy of such a page has little else to extract from.
+    """
+    best = ""
+    for obj in objects:
+        types = obj.get("@type")
+        names = " ".join(types) if isinstance(types, list) else str(types or "")
+        body = obj.get("articleBody")
+        if not _ARTICLE_TYPE_RE.search(names) or not body:
+            continue
+        if isinstance(body, list):
+            body = "\n".join(str(part) for part in body)
+        text = html.unescape(_TAG_RE.sub("\n", str(body)))
+        if len(text) > len(best):
+            best = text
+    return best

@@ -93,6 +93,7 @@ class NoiseRules:
     drop_class_any: Pattern[str]  # all drop_class patterns in one, a named group per rule
     related_headings: frozenset[str]
     line_drop: tuple[tuple[str, Pattern[str]], ...]
+    line_drop_other: tuple[tuple[str, Pattern[str]], ...]  # lines of non-Vietnamese text only
     related_heading_line: Pattern[str]
     header_markers: frozenset[str]
     footer_strong: Pattern[str]
@@ -118,16 +119,18 @@ def _rx(pattern: str, *, case: bool = False, full: bool = False) -> Pattern[str]
 def load_rules(path: str | None = None) -> NoiseRules:
     """Load and compile the rule file once (``path`` defaults to the packaged rules)."""
     raw: dict[str, Any] = yaml.safe_load(Path(path or RULES_FILE).read_text(encoding="utf-8"))
-    dom, lines = raw["dom"], raw["lines"]
+    dom, lines, other = raw["dom"], raw["lines"], raw.get("other_languages") or {}
     prefix = lines["lead_prefix"]
+    headings = list(dom["related_headings"]) + list(other.get("related_headings", ()))
     return NoiseRules(
         drop_tags=frozenset(dom["drop_tags"]),
         drop_tags_outside_article=frozenset(dom["drop_tags_outside_article"]),
         drop_class=tuple((name, _rx(p)) for name, p in dom["drop_class"].items()),
         drop_class_any=_rx("|".join(f"(?P<{name}>{p})" for name, p in dom["drop_class"].items())),
-        related_headings=frozenset(h.lower() for h in dom["related_headings"]),
+        related_headings=frozenset(h.lower() for h in headings),
         line_drop=tuple((r["name"], _rx(r["pattern"], full=True)) for r in lines["drop"]),
-        related_heading_line=_rx("(" + "|".join(map(re.escape, dom["related_headings"])) + r")\s*:?"),
+        line_drop_other=tuple((r["name"], _rx(r["pattern"], full=True)) for r in other.get("drop", ())),
+        related_heading_line=_rx("(" + "|".join(map(re.escape, headings)) + r")\s*:?"),
         header_markers=frozenset(lines["header_markers"]),
         footer_strong=_rx(lines["footer"]["strong"]),
         footer_weak=_rx(lines["footer"]["weak"]),
@@ -190,12 +193,21 @@ def _p_text(el: HtmlElement) -> int:
     return sum(len(p.text_content()) for p in el.iter("p"))
 
 
-def clean_dom(tree: HtmlElement, rules: NoiseRules | None = None) -> list[str]:
+def clean_dom(
+    tree: HtmlElement,
+    rules: NoiseRules | None = None,
+    *,
+    keep: frozenset[str] = frozenset(),
+    sizes: dict[str, int] | None = None,
+) -> list[str]:
     """Remove noise elements in place before extraction; return what was removed (and why).
 
     An element holding the page's h1, or a large share of the page's text or paragraph text, is
     never removed, so a wrapper such as ``<div class="main-content detail">`` or
-    ``<div class="entry-content related-links">`` cannot take the body with it.
+    ``<div class="entry-content related-links">`` cannot take the body with it. Class rules named
+    in ``keep`` are not applied; ``sizes`` (when given) adds up the characters dropped per rule,
+    so the caller can tell when a "comments" block was the page's content (a forum thread, a live
+    ticker) and extract again keeping it.
     """
     rules = rules or load_rules()
     body = tree.find("body")
@@ -222,10 +234,13 @@ def clean_dom(tree: HtmlElement, rules: NoiseRules | None = None) -> list[str]:
             logger.debug("kept %s block holding much paragraph text (%d/%d)", reason, p_size, total_p)
             return
         removed.append(_describe(el, reason))
+        if sizes is not None:
+            sizes[reason] = sizes.get(reason, 0) + size
         el.drop_tree()
 
     for el in list(scope.iter(*rules.drop_tags)):
-        guarded_drop(el, el.tag)
+        if el.tag not in keep:
+            guarded_drop(el, el.tag)
     for el in list(scope.iter(*rules.drop_tags_outside_article)):
         if not _inside_article(el):
             guarded_drop(el, el.tag)
@@ -234,7 +249,7 @@ def clean_dom(tree: HtmlElement, rules: NoiseRules | None = None) -> list[str]:
     for el in scope.xpath("descendant::*[@class or @id]"):
         for tok in _class_tokens(el):
             reason = _token_rule(rules, tok)
-            if reason:
+            if reason and reason not in keep:
                 guarded_drop(el, reason)
                 break
     for caption in _captions_after_images(scope):
@@ -456,9 +471,10 @@ def clean_lines_detailed(
 
     # 1. Lines that are noise wherever they are.
     header_marks: list[int] = []
+    line_drop = rules.line_drop if vietnamese else rules.line_drop + rules.line_drop_other
     for i, raw in enumerate(items):
         item = _BULLET_RE.sub("", raw)
-        for name, pattern in rules.line_drop:
+        for name, pattern in line_drop:
             if pattern.fullmatch(item):
                 lines.drop(i, name)
                 if name == "source_line" and result.dateline is None:
