@@ -10,7 +10,11 @@ Usage::
     ``trafilatura.bare_extraction(html, url=url, with_metadata=True)`` on the same pages in the same run;
 (b) shingle precision/recall/F1 on the article-extraction-benchmark (aeb) pages, beside plain
     trafilatura ``bare_extraction`` and ``extract``;
-(c) the same on the Vietnamese pages (vi), where the lead paragraph (sapo) matters.
+(c) the same on the Vietnamese pages (vi), where the lead paragraph (sapo) matters;
+(d) the Vietnamese noise set (vi-noise, in the project, always run): every article page of the
+    sample sites plus one portal page per visitor-counter shape and article
+    (``newsmon/sample_sites/noise_pages.py``), with F1 and the number of pages whose body holds
+    page noise (the site's widgets, captions, the counter) that the gold text does not.
 
 Metric (as upstream defines it): tokens = regex \\w+ (Unicode); 4-token shingles; per page TP/FP/FN
 are multiset overlaps normalised to sum 1; precision and recall are means over pages (pages with
@@ -139,6 +143,47 @@ def sample_pages() -> list[tuple[str, str | None]]:
     return pages
 
 
+def vi_noise_pages() -> list[tuple[str, str, str, tuple[str, ...]]]:
+    """(html, url, gold, leaks) for the sample-site article pages and the counter-shape pages."""
+    import urllib.request
+
+    from newsmon.sample_sites import noise_pages
+    from newsmon.sample_sites.articles import all_articles
+    from newsmon.sample_sites.render import NOISE
+    from newsmon.sample_sites.render.common import today
+    from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites
+
+    articles = all_articles()
+    out = []
+    with SampleSites(ports=dict.fromkeys(DEFAULT_PORTS, 0)) as sites:
+        for article in articles:
+            url = sites.urls[article.site] + article.path
+            with urllib.request.urlopen(url, timeout=10) as response:
+                html = response.read().decode("utf-8", "replace")
+            gold = noise_pages.gold_text(article)
+            noise = (*NOISE[article.site], *(f.caption for f in article.figures))
+            out.append((html, url, gold, tuple(n for n in noise if n not in gold)))
+    vietnamese = [a for a in articles if a.language == "vi"]
+    for page in noise_pages.pages(vietnamese, today()):
+        out.append((page.html, page.url, page.gold, page.leaks))
+    return out
+
+
+def noise_accuracy(
+    pages: list[tuple[str, str, str, tuple[str, ...]]],
+) -> dict[str, tuple[float, float, float, int]]:
+    """Shingle P/R/F1 and the number of pages leaking noise, per extractor."""
+    out = {}
+    for name, fn in EXTRACTORS.items():
+        scores, leaking = [], 0
+        for html, url, gold, leaks in pages:
+            text = fn(html, url)
+            scores.append(shingle_scores(gold, text))
+            leaking += any(leak in text for leak in leaks)
+        out[name] = (*prf(scores), leaking)
+    return out
+
+
 def load_aeb(path: Path) -> list[tuple[str, str | None, str]]:
     truth = json.loads((path / "ground-truth.json").read_text(encoding="utf-8"))
     pages = []
@@ -246,6 +291,11 @@ def main(argv: list[str] | None = None) -> int:
         print_table(f"vi: {args.vi}", accuracy(vi), len(vi))
     else:
         print(f"\nvi: {args.vi} not found, skipped")
+    noisy = vi_noise_pages()
+    print(f"\nvi-noise: sample-site pages and visitor-counter shapes ({len(noisy)} pages)")
+    print(f"  {'extractor':<30} {'precision':>9} {'recall':>7} {'F1':>7} {'leaking':>8}")
+    for name, (p, r, f1, leaking) in noise_accuracy(noisy).items():
+        print(f"  {name:<30} {p:>9.3f} {r:>7.3f} {f1:>7.3f} {leaking:>8}")
     return 0
 
 

@@ -104,26 +104,31 @@ def test_faults_are_counted_and_nothing_is_lost(database_url, sites):
 def test_dead_sources_record_one_failure_each_and_exit_cleanly(database_url, tmp_path: Path):
     import socket
 
-    with socket.socket() as s:  # a port with nobody listening
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    registry = tmp_path / "dead.yaml"
-    registry.write_text(
-        "sources:\n"
-        + "".join(
-            f"  - id: dead-{i}\n    name: Dead {i}\n    kind: national\n    homepage: http://127.0.0.1:{port}/\n"
-            f"    discovery:\n      feeds: [http://127.0.0.1:{port}/rss/{i}.rss]\n"
-            for i in range(3)
-        ),
-        encoding="utf-8",
-    )
-    db_url = database_url
-    summary = crawl(db_url, {}, sources=registry)
-    assert [r["source"] for r in summary] == ["dead-0", "dead-1", "dead-2"]
-    for run in summary:
-        assert run["status"] == "failed"
-        assert run["error_counts"] == {"connection_refused": 1}
-    assert len(runs(db_url)) == 3
+    # Bound but never listening: connections are refused, and no other server
+    # started meanwhile (a parallel bench, another test) can take the port.
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 0))
+        port = holder.getsockname()[1]
+        registry = tmp_path / "dead.yaml"
+        registry.write_text(
+            "sources:\n"
+            + "".join(
+                f"  - id: dead-{i}\n    name: Dead {i}\n    kind: national\n    homepage: http://127.0.0.1:{port}/\n"
+                f"    discovery:\n      feeds: [http://127.0.0.1:{port}/rss/{i}.rss]\n"
+                for i in range(3)
+            ),
+            encoding="utf-8",
+        )
+        db_url = database_url
+        summary = crawl(db_url, {}, sources=registry)
+        assert [r["source"] for r in summary] == ["dead-0", "dead-1", "dead-2"]
+        for run in summary:
+            assert run["status"] == "failed"
+            assert run["error_counts"] == {"connection_refused": 1}
+        assert len(runs(db_url)) == 3
+    finally:
+        holder.close()
 
 
 @pytest.mark.one_backend  # the first crawl fixture covers the same path

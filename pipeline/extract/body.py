@@ -40,6 +40,7 @@ from pipeline.extract.htmltree import (
     meta_map,
     parse_html,
     prune_empty,
+    unwrap_layout_tables,
 )
 from pipeline.extract.lead import find_lead, starts_a_paragraph
 from pipeline.extract.metadata import (
@@ -306,6 +307,7 @@ def extract_html(
         return None
     warnings: list[str] = []
     pruned = prune_empty(root)
+    unwrap_layout_tables(root)
     cut = cap_elements(root, MAX_ELEMENTS)
     if cut:
         warnings.append(f"page_truncated: {cut} elements after the first {MAX_ELEMENTS} ignored")
@@ -330,6 +332,7 @@ def extract_html(
         again = parse_html(html)
         if again is not None:
             prune_empty(again)
+            unwrap_layout_tables(again)
             cap_elements(again, MAX_ELEMENTS)
             _remove_selected(again, selectors)
             kept_removed = clean_dom(again, keep=_CONTENT_KINDS)

@@ -27,6 +27,7 @@ __all__ = [
     "meta_map",
     "parse_html",
     "prune_empty",
+    "unwrap_layout_tables",
 ]
 
 # Elements that start a new paragraph when a subtree is turned into text.
@@ -132,6 +133,52 @@ def prune_empty(root: HtmlElement) -> int:
         parent.remove(el)  # takes the whitespace tail along: no string concatenation
         removed += 1
     return removed
+
+
+_TABLE_PARTS = frozenset(("table", "tbody", "thead", "tfoot", "tr", "td", "th"))
+_LAYOUT_MARKERS = "h1|h2|form|select|nav"
+# A cell this long, made of several paragraphs, is a page column, not a table cell.
+_LAYOUT_CELL_CHARS = 600
+_LAYOUT_CELL_BLOCKS = 3
+
+
+def _is_layout_table(table: HtmlElement) -> bool:
+    if table.get("role") == "presentation":
+        return True
+    if table.find("caption") is not None or table.find("thead") is not None:
+        return False
+    if table.xpath(f"(.//{' | .//'.join(_LAYOUT_MARKERS.split('|'))})[1]"):
+        return True
+    rows = table.xpath("./tr | ./tbody/tr")
+    for row in rows:
+        cells = row.xpath("./td | ./th")
+        if len(cells) < 2 and len(rows) > 1:
+            continue
+        for cell in cells:
+            blocks = cell.xpath("./p | ./div | ./table | ./ul")
+            if len(blocks) >= _LAYOUT_CELL_BLOCKS and len(cell.text_content()) >= _LAYOUT_CELL_CHARS:
+                return True
+    return False
+
+
+def unwrap_layout_tables(root: HtmlElement) -> int:
+    """Turn tables that lay out the page (columns of an old portal) into plain blocks.
+
+    trafilatura keeps a table as one "| a | b |" row per ``<tr>``: a page laid out in a table
+    comes out as one line holding the menu column, the article and the visitor counter, which
+    no line rule can then take apart. A layout table holds the page title or a form, or a cell
+    of several paragraphs; a data table in an article does not. Returns how many were unwrapped.
+    """
+    count = 0
+    for table in list(root.iter("table")):
+        if table.tag != "table" or not _is_layout_table(table):
+            continue
+        count += 1
+        for el in [table, *table.xpath("./tr | ./tbody | ./thead | ./tfoot | ./*/tr")]:
+            el.tag = "div"
+            for cell in el.xpath("./td | ./th"):
+                cell.tag = "div"
+    return count
 
 
 def cap_elements(root: HtmlElement, limit: int = MAX_ELEMENTS) -> int:

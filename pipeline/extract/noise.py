@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 from lxml.html import HtmlElement
 
+from pipeline.extract.counters import find_counter_blocks
 from pipeline.extract.dates import is_dateline
 from pipeline.text import clean_whitespace, nfc, normalize
 
@@ -106,6 +107,8 @@ class NoiseRules:
     caption_starts: Pattern[str]
     caption_ends: Pattern[str]
     caption_not: Pattern[str]
+    counter_marker: Pattern[str]
+    counter_words: frozenset[str]
     token_cache: dict[str, str | None] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
@@ -142,6 +145,8 @@ def load_rules(path: str | None = None) -> NoiseRules:
         caption_starts=_rx(lines["caption_phrases"]["starts"]),
         caption_ends=_rx(lines["caption_phrases"]["ends"]),
         caption_not=_rx(lines["caption_phrases"]["not"]),
+        counter_marker=_rx(dom["counter_blocks"]["marker"]),
+        counter_words=frozenset(dom["counter_blocks"]["words"].lower().split()),
     )
 
 
@@ -212,7 +217,8 @@ def clean_dom(
     rules = rules or load_rules()
     body = tree.find("body")
     scope = body if body is not None else tree
-    total = len(scope.text_content())
+    page_text = scope.text_content()
+    total = len(page_text)
     total_p = _p_text(scope)
     removed: list[str] = []
 
@@ -254,6 +260,9 @@ def clean_dom(
                 break
     for caption in _captions_after_images(scope):
         guarded_drop(caption, "caption_after_image")
+    if "counter" not in keep:
+        for block in find_counter_blocks(scope, rules.counter_marker, rules.counter_words, page_text):
+            guarded_drop(block, "counter")
     if removed:
         logger.debug("clean_dom removed %d elements", len(removed))
     return removed

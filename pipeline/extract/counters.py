@@ -1,0 +1,65 @@
+"""Visitor counters: the "Đang online: 12 / Hôm nay: 1.937 / Đã truy cập: 5.689.426" widgets.
+
+Old portals print them in a side column, a table, a list of spans, a footer or right under the
+article, with or without a telling class. What they share is their wording: a counter block
+holds a counter word (``marker``) and nothing but counter vocabulary and numbers. Finding the
+block in the tree takes it out whole, whatever its markup; the line rules in
+``noise_rules.yaml`` catch the same text when only the text is left.
+"""
+
+from __future__ import annotations
+
+import re
+from re import Pattern
+
+from lxml.html import HtmlElement
+
+__all__ = ["find_counter_blocks", "is_counter_text"]
+
+_WORDS_RE = re.compile(r"[^\W\d_]+")
+# A counter block is small; the climb from the counter's label stops at this many characters.
+MAX_COUNTER_CHARS = 600
+_MAX_CLIMB = 6
+
+
+def is_counter_text(text: str, words: frozenset[str]) -> bool:
+    """Only counter vocabulary (and numbers, punctuation) in ``text``."""
+    found = _WORDS_RE.findall(text.lower())
+    return bool(found) and all(w in words for w in found)
+
+
+def find_counter_blocks(
+    scope: HtmlElement, marker: Pattern[str], words: frozenset[str], page_text: str | None = None
+) -> list[HtmlElement]:
+    """The outermost elements of ``scope`` that are visitor counters (document order).
+
+    ``page_text`` (the scope's text, when the caller has it) lets a page without any counter
+    word skip the walk.
+    """
+    if page_text is not None and not marker.search(page_text):
+        return []
+    starts: list[HtmlElement] = []
+    for el in scope.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.text and marker.search(el.text):
+            starts.append(el)
+        if el.tail and marker.search(el.tail) and el.getparent() is not None:
+            starts.append(el.getparent())
+    blocks: list[HtmlElement] = []
+    seen: set[int] = set()
+    for start in starts:
+        best: HtmlElement | None = None
+        node: HtmlElement | None = start
+        for _ in range(_MAX_CLIMB):
+            if node is None or node is scope:
+                break
+            text = " ".join(node.itertext())
+            if len(text) > MAX_COUNTER_CHARS or not is_counter_text(text, words):
+                break
+            best = node
+            node = node.getparent()
+        if best is not None and id(best) not in seen:
+            seen.add(id(best))
+            blocks.append(best)
+    return blocks
