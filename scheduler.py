@@ -39,6 +39,7 @@ def crawl_job(source_id: str, database_url: str, sources_path: str, timeout: flo
     spider, which records the run as interrupted), then killed. With REDIS_URL set the crawl
     is only queued for `newsmon worker`s (see enqueue_job)."""
     import newsmon.settings as config
+
     if config.REDIS_URL:
         return enqueue_job(source_id, database_url, sources_path)
     if _running_elsewhere(database_url, source_id):

@@ -299,14 +299,7 @@ def _folded_matcher() -> _Matcher:
 # Letters only Vietnamese writes (with ơ ư đ ă and the stacked tone marks): French "é", "à" or
 # German "ä" are not evidence of Vietnamese spelling, and French text writes "Nghe An".
 _MARKED_RE = re.compile(
-    "["
-    + "".join(
-        sorted(
-            {chr(c) for c in range(0x1EA0, 0x1EFA)}
-            | set("ơƠưƯđĐăĂĩĨũŨ")
-        )
-    )
-    + "]"
+    "[" + "".join(sorted({chr(c) for c in range(0x1EA0, 0x1EFA)} | set("ơƠưƯđĐăĂĩĨũŨ"))) + "]"
 )
 _NON_LETTERS_RE = re.compile(r"[\W\d_]+")
 _SAMPLE_CHARS = 1500

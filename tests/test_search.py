@@ -171,6 +171,7 @@ def test_index_follows_updates(db):
 
 def test_like_fallback_gives_the_same_answers(db, monkeypatch):
     import newsmon.services.search.engine as searching
+
     sessions = session_factory(make_engine(db))
     queries = [
         "tap huan thong tin doi ngoai",

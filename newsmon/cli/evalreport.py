@@ -49,9 +49,25 @@ def print_report(report: Report) -> None:
     n = report.fields.get("n", 0)
     for name, label in FIELD_NAMES.items():
         if name in report.fields:
-            row(f"field: {label} (n={n})", report.fields[name], {g: v.get(name) for g, v in report.fields_by_language.items()})
+            row(
+                f"field: {label} (n={n})",
+                report.fields[name],
+                {g: v.get(name) for g, v in report.fields_by_language.items()},
+            )
     c = report.clustering
-    table.add_row("event clustering, pairwise F1", f"{c['f1']:.3f} (P {c['precision']:.2f}, R {c['recall']:.2f})", "", "", "")
+    table.add_row(
+        "event clustering, pairwise F1",
+        f"{c['f1']:.3f} (P {c['precision']:.2f}, R {c['recall']:.2f})",
+        "",
+        "",
+        "",
+    )
     u = report.duplicates
-    table.add_row("near-duplicates, pairwise F1", f"{u['f1']:.3f} (P {u['precision']:.2f}, R {u['recall']:.2f})", "", "", "")
+    table.add_row(
+        "near-duplicates, pairwise F1",
+        f"{u['f1']:.3f} (P {u['precision']:.2f}, R {u['recall']:.2f})",
+        "",
+        "",
+        "",
+    )
     out.print(table)

@@ -97,7 +97,11 @@ def _build_model(labels: Path, cache: Path, fmt: str) -> None:
         table.add_column(col)
     for where, name, m in (
         ("tuning part, 5-fold", "rules", report.cross_validation["rules"]),
-        ("tuning part, 5-fold", f"rules + model (high {report.high}, low {report.low})", report.cross_validation["model"]),
+        (
+            "tuning part, 5-fold",
+            f"rules + model (high {report.high}, low {report.low})",
+            report.cross_validation["model"],
+        ),
         ("held-back part", "rules", report.heldout_rules),
         ("held-back part", "rules + model", report.heldout_model),
     ):

@@ -97,9 +97,7 @@ def search(obj: Context, query: tuple[str, ...], limit: int, offset: int, reinde
         out.print_json(json.dumps(rows, ensure_ascii=False))
     elif fmt == "csv":
         buf = io.StringIO()
-        write_csv(
-            rows, ["id", "url", "title", "published", "source", "language", "event_id", "snippet"], buf
-        )
+        write_csv(rows, ["id", "url", "title", "published", "source", "language", "event_id", "snippet"], buf)
         sys.stdout.write(buf.getvalue())
     else:
         from rich.markup import escape

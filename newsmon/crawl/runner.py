@@ -51,9 +51,7 @@ class CrawlSetup(Protocol):
     def sessions(self) -> Any: ...
 
 
-def scrapy_settings(
-    database_url: str, sources_path: str, overrides: Iterable[str] = (), **extra: Any
-) -> Any:
+def scrapy_settings(database_url: str, sources_path: str, overrides: Iterable[str] = (), **extra: Any) -> Any:
     """The project's Scrapy settings for one run: the database and registry of this run, then
     ``extra``, then the operator's ``KEY=VALUE`` overrides (CrawlSetupError if one is not)."""
     from scrapy.settings import Settings
@@ -101,7 +99,6 @@ def run_crawls(
     runs left behind by a dead process (marked interrupted here).
     """
     from scrapy.crawler import CrawlerProcess
-
 
     registry = setup.registry
     for sid in source_ids:

@@ -85,7 +85,9 @@ def list_catalog(_args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m newsmon.sample_sites", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m newsmon.sample_sites", description=__doc__.splitlines()[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_serve = sub.add_parser("serve", help="serve the four sample sites until Ctrl-C or SIGTERM")
     p_serve.add_argument("--host", default="127.0.0.1")

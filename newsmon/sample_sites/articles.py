@@ -179,7 +179,9 @@ def load_site(site: str) -> tuple[Article, ...]:
     """The articles of one site, newest first (the order of listings and feeds)."""
     if site not in SITES:
         raise KeyError(f"unknown sample site {site!r} (known: {', '.join(SITES)})")
-    text = resources.files("newsmon.sample_sites.content").joinpath(f"{site}.yaml").read_text(encoding="utf-8")
+    text = (
+        resources.files("newsmon.sample_sites.content").joinpath(f"{site}.yaml").read_text(encoding="utf-8")
+    )
     data = yaml.safe_load(text)
     if data.get("site") != site:
         raise ContentError(f"content/{site}.yaml: 'site' must be {site!r}")

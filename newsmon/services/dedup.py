@@ -108,7 +108,6 @@ def band_candidates(
 # --- groups ----------------------------------------------------------------
 
 
-
 def _root_of(session: Session, article_id: int) -> int:
     """The group root of an article; follows a chain left by a concurrent writer, if any."""
     seen = {article_id}

@@ -63,7 +63,12 @@ def _with_source_province(session: Session, article: Article, fields: dict[str, 
         found = province_from_host(article.url) if article.url else None
         if found is not None:
             provenance = {**(fields.get("provenance") or {}), "province": f"outlet address {article.url}"}
-            return {**fields, "province": found.name, "province_2025": found.unit_2025, "provenance": provenance}
+            return {
+                **fields,
+                "province": found.name,
+                "province_2025": found.unit_2025,
+                "provenance": provenance,
+            }
     return fields
 
 
@@ -83,7 +88,12 @@ def enrich_article(session: Session, article: Article) -> Enrichment:
     fields: dict[str, Any] = {}
     if result.type in EVENT_TYPES:
         extracted = extract_fields(
-            article.title, article.lead, article.text, article.published_local, article.language, url=article.url
+            article.title,
+            article.lead,
+            article.text,
+            article.published_local,
+            article.language,
+            url=article.url,
         )
         fields = _with_source_province(session, article, _jsonable(extracted))
         if _held_after_publication(extracted.date_held, article.published_local):

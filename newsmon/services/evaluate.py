@@ -133,7 +133,11 @@ def evaluate_sets(
     if study_labels is not None and study_cache is not None:
         study = load_study(study_labels, study_cache, splits)
         for split, cases in study.cases.items():
-            report = score(run_cases(cases, registry), f"study set: {split}") if cases else score([], f"study set: {split}")
+            report = (
+                score(run_cases(cases, registry), f"study set: {split}")
+                if cases
+                else score([], f"study set: {split}")
+            )
             report.missing = study.missing.get(split, 0)
             reports.append(report)
     return reports

@@ -71,7 +71,9 @@ def _item(case: Case) -> _Item | None:
         article = process_page(page, published=case.published)
     except ExtractionFailed:
         return None
-    rules = classify(article.title, article.lead, article.text, article.language, url=case.url, use_model=False)
+    rules = classify(
+        article.title, article.lead, article.text, article.language, url=case.url, use_model=False
+    )
     slug = url_words(case.url)
     on_primary = any(t in ("external_information", "human_rights") for t in rules.topics)
     bag = features(article.title, article.lead, article.text, slug, article.language)
@@ -87,7 +89,9 @@ def _decide(item: _Item, p: float, high: float, low: float) -> bool:
 def _score(items: list[_Item], probs: list[float] | None, high: float, low: float) -> dict[str, float]:
     tp = fp = fn = 0
     for i, item in enumerate(items):
-        predicted = item.rules_type == "training_conference" if probs is None else _decide(item, probs[i], high, low)
+        predicted = (
+            item.rules_type == "training_conference" if probs is None else _decide(item, probs[i], high, low)
+        )
         tp += predicted and item.target
         fp += predicted and not item.target
         fn += item.target and not predicted
@@ -100,7 +104,9 @@ def build_model(labels: Path, cache: Path, path: Path = MODEL_FILE) -> ModelRepo
     tune = [x for c in study.cases["study"] if (x := _item(c)) is not None]
     heldout = [x for c in study.cases["heldout"] if (x := _item(c)) is not None]
     if len(tune) < 50 or not heldout:
-        raise ValueError(f"too few cached study texts to build a model ({len(tune)} tuning, {len(heldout)} held back)")
+        raise ValueError(
+            f"too few cached study texts to build a model ({len(tune)} tuning, {len(heldout)} held back)"
+        )
     # Out-of-fold probabilities: every tuning case scored by a model that did not see it.
     oof = [0.0] * len(tune)
     for fold in range(FOLDS):
@@ -109,7 +115,9 @@ def build_model(labels: Path, cache: Path, path: Path = MODEL_FILE) -> ModelRepo
         for i in range(fold, len(tune), FOLDS):
             oof[i] = model.probability(tune[i].bag)[0]
     rules_cv = _score(tune, None, 1.0, 0.0)
-    best = max(((h, lo) for h in HIGH for lo in LOW), key=lambda hl: (_score(tune, oof, *hl)["f1"], hl[0], -hl[1]))
+    best = max(
+        ((h, lo) for h in HIGH for lo in LOW), key=lambda hl: (_score(tune, oof, *hl)["f1"], hl[0], -hl[1])
+    )
     high, low = best
     final = train([x.bag for x in tune], [x.target for x in tune])
     probs = [final.probability(x.bag)[0] for x in heldout]

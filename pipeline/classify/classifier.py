@@ -551,7 +551,9 @@ def classify(
         zones["url"] = Zone("url", slug, fold(slug))
         # A slug is the title in ASCII, in the page's language or, on the language editions of
         # Vietnamese sites, in Vietnamese.
-        url_layers = rules.layers[lang] + (rules.layers["vi"] if lang != "vi" and "vi" in rules.layers else ())
+        url_layers = rules.layers[lang] + (
+            rules.layers["vi"] if lang != "vi" and "vi" in rules.layers else ()
+        )
     hits = _scan(zones, rules.layers[lang], report, url_layers)
     totals, contributions = _scores(hits, rules)
     th = rules.thresholds

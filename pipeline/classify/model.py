@@ -47,7 +47,9 @@ def features(
     """Character n-grams of title, lead and the start of the body (one bag), of the URL's words
     (their own bag, prefixed ``u:``), and the language (``lang:vi``)."""
     bag: Counter[str] = Counter()
-    main = " " + " ".join(filter(None, [_clean(title), _clean(lead), _clean((text or "")[:BODY_CHARS])])) + " "
+    main = (
+        " " + " ".join(filter(None, [_clean(title), _clean(lead), _clean((text or "")[:BODY_CHARS])])) + " "
+    )
     low, high = NGRAMS
     for n in range(low, high + 1):
         for i in range(len(main) - n + 1):
@@ -122,7 +124,9 @@ def load_model(path: Path = MODEL_FILE) -> Model | None:
     except FileNotFoundError:
         return None
     except (ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path}: not a model file ({exc}); rebuild it with `newsmon eval --build-model`") from None
+        raise ValueError(
+            f"{path}: not a model file ({exc}); rebuild it with `newsmon eval --build-model`"
+        ) from None
 
 
 def train(

@@ -204,7 +204,9 @@ def find_report_sentence(zones: dict[str, Zone], patterns: ReportPatterns) -> Re
             folded = zone.folded[start:end]
             if patterns.verbs.search(folded) is None or not _specific_noun(folded, patterns):
                 continue
-            has_date = DATE_HINT_RE.search(folded) is not None or next(find_named_dates(folded), None) is not None
+            has_date = (
+                DATE_HINT_RE.search(folded) is not None or next(find_named_dates(folded), None) is not None
+            )
             if name == "body" and not has_date and not _names_event_first(folded, patterns):
                 continue  # "Thời gian qua, nhiều hội nghị ... đã được tổ chức": a remark, not the report
             future = FUTURE_RE.search(folded) is not None

@@ -51,7 +51,6 @@ def _key(value: Any) -> Any:
     return json.dumps(value, sort_keys=True, ensure_ascii=False) if isinstance(value, list | dict) else value
 
 
-
 def merged_fields(reports: list[Any], source_provinces: dict[str, str | None]) -> dict[str, Any]:
     """The event's values from its reports (``id``, ``url``, ``fields``, ``title``, ``lead``,
     ``text``, ``language``, ``topics``, ``classification``, ``published_at``, ``duplicate_of``,
@@ -64,7 +63,9 @@ def merged_fields(reports: list[Any], source_provinces: dict[str, str | None]) -
     values: dict[str, Any] = {}
     voted_province = _vote([((r.fields or {}).get("province_2025"), r) for r in reports], set())
     home = {
-        r.id for r in reports if voted_province and source_provinces.get(r.source_id or "") == voted_province[0]
+        r.id
+        for r in reports
+        if voted_province and source_provinces.get(r.source_id or "") == voted_province[0]
     }
     for field in MERGED_FIELDS:
         chosen = _vote([((r.fields or {}).get(field), r) for r in reports], home)

@@ -21,7 +21,15 @@ from pipeline.text import fold
 
 __all__ = ["FIELDS", "LANGUAGE_GROUPS", "Prediction", "Report", "language_group", "score"]
 
-FIELDS = ("date", "province", "province_2025", "participants", "provinces_covered", "legal_refs", "organizers")
+FIELDS = (
+    "date",
+    "province",
+    "province_2025",
+    "participants",
+    "provinces_covered",
+    "legal_refs",
+    "organizers",
+)
 LANGUAGE_GROUPS = ("vi", "en", "other")
 
 
@@ -134,7 +142,9 @@ def _detection(predictions: list[Prediction], errors: list[str]) -> dict[str, di
     return {g: prf(*counts[g]) for g in ("all", *LANGUAGE_GROUPS) if g in counts}
 
 
-def _fields(predictions: list[Prediction], errors: list[str]) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+def _fields(
+    predictions: list[Prediction], errors: list[str]
+) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
     hits: dict[str, dict[str, list[float]]] = defaultdict(lambda: {f: [] for f in FIELDS})
     n = 0
     for p in predictions:
@@ -149,7 +159,9 @@ def _fields(predictions: list[Prediction], errors: list[str]) -> tuple[dict[str,
             if name == "organizers":
                 value = _overlap(gold_event.get(name) or [], predicted.get(name) or [])
             else:
-                value = float(_norm_field(name, gold_event.get(name)) == _norm_field(name, predicted.get(name)))
+                value = float(
+                    _norm_field(name, gold_event.get(name)) == _norm_field(name, predicted.get(name))
+                )
                 if not value:
                     errors.append(
                         f"{name} {p.case.id} [{p.case.language}]: gold {gold_event.get(name)!r}, "

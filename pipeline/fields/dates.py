@@ -215,12 +215,19 @@ def _year_hint(zones: dict[str, Zone], sentences: list[Sentence]) -> int | None:
 
 
 _CLOSING_RE = re.compile(r"\b(?:be giang|be mac|ket thuc|closing|closed|concluded|cloture|abschluss)\b")
-_OPENING_RE = re.compile(r"\b(?:khai mac|khai giang|bat dau|dien ra tu|opened|began|started|ouvert|eroffnet)\b")
+_OPENING_RE = re.compile(
+    r"\b(?:khai mac|khai giang|bat dau|dien ra tu|opened|began|started|ouvert|eroffnet)\b"
+)
 COURSE_MAX_DAYS = 31
 
 
 def _opening_date(
-    sentences: list[Sentence], closing: Sentence, closed: date, published: date | None, hint: int | None, named: bool
+    sentences: list[Sentence],
+    closing: Sentence,
+    closed: date,
+    published: date | None,
+    hint: int | None,
+    named: bool,
 ) -> date | None:
     """The day a course that closed on ``closed`` opened, when another sentence says it."""
     for s in sentences:
@@ -230,7 +237,9 @@ def _opening_date(
             if found.year is not None:
                 opened = _safe_date(found.year, found.month, found.day)
             else:
-                opened = _resolve_year(found.day, found.month, published or closed, False, hint or closed.year)
+                opened = _resolve_year(
+                    found.day, found.month, published or closed, False, hint or closed.year
+                )
             if opened is not None and 0 < (closed - opened).days <= COURSE_MAX_DAYS:
                 return opened
     return None

@@ -83,7 +83,10 @@ def province_of(
             in_report = (
                 report is not None and report.zone == name and report.start <= mention.start < report.end
             )
-            at = _AT_BEFORE_RE.search(before) is not None or _AT_AFTER_RE.match(zone.text, mention.end) is not None
+            at = (
+                _AT_BEFORE_RE.search(before) is not None
+                or _AT_AFTER_RE.match(zone.text, mention.end) is not None
+            )
             if in_report:
                 weight, cap_key = (10.0 if at else 6.0), "report"
             elif name == "title":

@@ -38,9 +38,7 @@ def reading_order(zones: dict[str, Zone], report: ReportSentence | None) -> list
             continue
         for start, end in sentence_spans(zone.text):
             is_report = report is not None and report.zone == name and report.start == start
-            result.append(
-                Sentence(name, start, end, zone.text[start:end], zone.folded[start:end], is_report)
-            )
+            result.append(Sentence(name, start, end, zone.text[start:end], zone.folded[start:end], is_report))
     result.sort(key=lambda s: not s.is_report)
     return result
 

@@ -315,6 +315,7 @@ def test_scheduler_queues_instead_of_crawling_when_redis_url_is_set(
 ):
     import newsmon.settings as config
     import scheduler
+
     db_url = database_factory("scheduled")
     monkeypatch.setattr(config, "REDIS_URL", redis_url)
     for key, value in {**sites.env(), "REDIS_URL": redis_url}.items():

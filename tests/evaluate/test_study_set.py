@@ -16,7 +16,15 @@ from pipeline.gazetteer import units_2025
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ROOT / "bench" / "study" / "labels.jsonl"
-LABEL_TYPES = {"training_conference", "other_conference", "seminar", "dialogue", "award", "plan_or_directive", "other"}
+LABEL_TYPES = {
+    "training_conference",
+    "other_conference",
+    "seminar",
+    "dialogue",
+    "award",
+    "plan_or_directive",
+    "other",
+}
 
 
 def _items() -> list[dict]:
@@ -33,7 +41,8 @@ def test_committed_labels_are_well_formed() -> None:
         assert i["split"] in ("study", "heldout")
         assert i["label"] in LABEL_TYPES
         assert i["training"] == (
-            i["label"] == "training_conference" and bool({"external_information", "human_rights"} & set(i["topics"]))
+            i["label"] == "training_conference"
+            and bool({"external_information", "human_rights"} & set(i["topics"]))
         ), i["id"]
         assert i["query"] and i["url"].startswith(("http://", "https://"))
         event = i.get("event")

@@ -507,7 +507,9 @@ def test_an_analyst_can_add_a_phrase(tmp_path: Path) -> None:
     vi = path / "vi.yaml"
     text = vi.read_text(encoding="utf-8")
     assert '    "tọa đàm": 5\n' in text
-    vi.write_text(text.replace('    "tọa đàm": 5\n', '    "tọa đàm": 5\n    "hội báo": 5\n'), encoding="utf-8")
+    vi.write_text(
+        text.replace('    "tọa đàm": 5\n', '    "tọa đàm": 5\n    "hội báo": 5\n'), encoding="utf-8"
+    )
     result = classify(title, lead, body, "vi", rules=load_rules(path))
     assert result.type == "seminar"
     assert any(e.phrase == "hội báo" for e in result.evidence)

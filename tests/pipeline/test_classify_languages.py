@@ -88,8 +88,8 @@ def test_an_analyst_can_add_a_language(tmp_path: Path) -> None:
     shutil.copytree(RULES_FILE, rules)
     (rules / "it.yaml").write_text(
         "language: it\nspaceless: false\nreport_sentence: {verbs: [organizzato], nouns: [corso]}\n"
-        "types:\n  training_conference: {\"corso di formazione\": 6}\n"
-        "topics:\n  human_rights: {\"diritti umani\": 3}\n",
+        'types:\n  training_conference: {"corso di formazione": 6}\n'
+        'topics:\n  human_rights: {"diritti umani": 3}\n',
         encoding="utf-8",
     )
     result = classify("Corso di formazione sui diritti umani", None, "Il corso è stato organizzato a Hanoi.", "it",

@@ -85,7 +85,7 @@ def test_utc_stamp_a_day_off_the_url_takes_the_urls_day() -> None:
 def test_a_stated_offset_beats_a_generic_search() -> None:
     html = (
         "<html lang='es'><head><script type='application/ld+json'>{\"@type\": \"NewsArticle\", "
-        "\"datePublished\": \"2020-02-19T18:37:32+01:00\"}</script><title>t</title></head>"
+        '"datePublished": "2020-02-19T18:37:32+01:00"}</script><title>t</title></head>'
         "<body><h1>t</h1><p>18 de febrero de 2020</p></body></html>"
     )
     value, source = find_published(html, "https://elpais.example/ciencia/x.html", now=NOW)

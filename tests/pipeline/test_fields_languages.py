@@ -25,14 +25,21 @@ def test_french_report() -> None:
         _published(2024, 10, 18),
         "fr",
     )
-    assert (f.date_held, f.province, f.province_2025, f.participants) == (date(2024, 10, 17), "Nghệ An", "Nghệ An", 150)
+    assert (f.date_held, f.province, f.province_2025, f.participants) == (
+        date(2024, 10, 17),
+        "Nghệ An",
+        "Nghệ An",
+        150,
+    )
 
 
 def test_japanese_report() -> None:
     f = extract_fields(
         "ゲアン省で人権研修会議",
         None,
-        nfc("10月17日、ゲアン省人権指導委員会は人権活動に関する研修会議をゲアン省ヴィン市で開催した。会議には代表300名が参加した。"),
+        nfc(
+            "10月17日、ゲアン省人権指導委員会は人権活動に関する研修会議をゲアン省ヴィン市で開催した。会議には代表300名が参加した。"
+        ),
         _published(2024, 10, 18),
         "ja",
     )
