@@ -20,6 +20,8 @@ _WORDS_RE = re.compile(r"[^\W\d_]+")
 # A counter block is small; the climb from the counter's label stops at this many characters.
 MAX_COUNTER_CHARS = 600
 _MAX_CLIMB = 6
+# A counter's label ("Đang online:", "Lượt truy cập") is short; longer text is never a start.
+MAX_LABEL_CHARS = 120
 
 
 def is_counter_text(text: str, words: frozenset[str]) -> bool:
@@ -38,13 +40,22 @@ def find_counter_blocks(
     """
     if page_text is not None and not marker.search(page_text):
         return []
+
+    def label(text: str | None) -> bool:  # a counter's label is short and all counter words
+        return (
+            text is not None
+            and len(text) <= MAX_LABEL_CHARS
+            and marker.search(text) is not None
+            and is_counter_text(text, words)
+        )
+
     starts: list[HtmlElement] = []
     for el in scope.iter():
         if not isinstance(el.tag, str):
             continue
-        if el.text and marker.search(el.text):
+        if label(el.text):
             starts.append(el)
-        if el.tail and marker.search(el.tail) and el.getparent() is not None:
+        if label(el.tail) and el.getparent() is not None:
             starts.append(el.getparent())
     blocks: list[HtmlElement] = []
     seen: set[int] = set()

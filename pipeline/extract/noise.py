@@ -65,6 +65,9 @@ _SHORT_TEXT_XPATH = (
 # A block is kept if it holds the h1, over half the page text, or 30% of its paragraph text.
 _GUARD_PAGE_SHARE = 0.5
 _GUARD_P_SHARE = 0.3
+# A block classed as a caption that holds more text than this is a video page's description or
+# a lead box ("item-caption" wrapping author and summary), not a photo caption.
+_CAPTION_CLASS_MAX_CHARS = 600
 _LINK_LIST_DENSITY = 0.5
 
 # Length limits (in words) that keep the caption and byline heuristics away from body paragraphs.
@@ -256,6 +259,8 @@ def clean_dom(
         for tok in _class_tokens(el):
             reason = _token_rule(rules, tok)
             if reason and reason not in keep:
+                if reason == "caption" and len(el.text_content()) > _CAPTION_CLASS_MAX_CHARS:
+                    break
                 guarded_drop(el, reason)
                 break
     for caption in _captions_after_images(scope):

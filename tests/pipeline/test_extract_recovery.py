@@ -130,6 +130,11 @@ def test_other_language_noise_lines() -> None:
         "Foto: Nguyen Van A / Agentur",
         "Photo credit: Provincial portal",
         "Sign up for our daily newsletter to get the news first.",
+        "© 2024 Provincial Gazette. All rights reserved.",
+        "This article is the property of the Gazette; written permission must be obtained to reuse it.",
+        "To read the full story, please subscribe to the Gazette.",
+        "Kategorien",
+        "Share this article:",
     ]
     text = "\n\n".join([EN[0], *noise, EN[1]])
     left = lines_left(text)

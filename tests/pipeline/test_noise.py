@@ -268,11 +268,14 @@ def test_contact_lines_without_a_footer_stay() -> None:
 
 
 def test_english_copyright_line_is_not_a_vietnamese_footer() -> None:
+    # The Vietnamese footer rules (which cut everything after them) leave English text alone;
+    # the rights line itself goes by the other-language rule, alone.
     english = "The outbreak has resulted in 10 human cases and 46 animal cases, officials said on Monday."
     copyright_line = "© 2019 Associated Press. All Rights Reserved."
-    text, removed = clean_lines(f"{english}\n{copyright_line}")
-    assert paragraphs(text) == [english, copyright_line]
-    assert removed == []
+    after = "Vaccination of poultry in the affected districts began the same week."
+    text, removed = clean_lines(f"{english}\n{copyright_line}\n{after}")
+    assert paragraphs(text) == [english, after]
+    assert removed == [copyright_line]
 
 
 @pytest.mark.parametrize(
