@@ -124,10 +124,13 @@ class Discovery(_Model):
     def check_pattern(cls, v: str | None) -> str | None:
         return _check_regex(v)
 
+    @property
+    def is_auto(self) -> bool:
+        """No discovery URL given: the crawler learns feeds, sitemaps and listings from the homepage."""
+        return not (self.feeds or self.sitemaps or self.listings)
+
     @model_validator(mode="after")
     def _has_something(self) -> Discovery:
-        if not (self.feeds or self.sitemaps or self.listings):
-            raise ValueError("no discovery URL: give at least one of feeds, sitemaps or listings")
         for i, listing in enumerate(self.listings):
             if not (listing.article_pattern or listing.article_selector or self.article_pattern):
                 raise ValueError(
@@ -239,7 +242,7 @@ class Source(_Model):
     schedule: Schedule = Field(default_factory=lambda: Schedule(every="6h"))
     lineage: list[str] = Field(default_factory=list)
     notes: str = ""
-    discovery: Discovery
+    discovery: Discovery = Field(default_factory=Discovery)  # empty: learned from the homepage
     extraction: Extraction = Field(default_factory=Extraction)
     request: RequestOptions = Field(default_factory=RequestOptions)
 

@@ -18,6 +18,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import scrapy
 from scrapy.http import FormRequest, Request, Response, TextResponse
@@ -39,6 +40,7 @@ from spiders.discovery import (
     postback_form,
 )
 from spiders.errors import classify_failure
+from spiders.learn import FEED_PATHS, learn_home, robots_sitemaps
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,8 @@ MAX_SITEMAP_DEPTH = 3
 # crawler's memory) grows with the site.
 DISCOVERY_PRIORITY = 10
 FOLLOW_UP_PRIORITY = -10
+# Pages followed on a learned listing (the registry's listings say their own cap).
+LEARNED_MAX_PAGES = 10
 
 
 def parse_since(value: str | datetime | None) -> datetime | None:
@@ -94,6 +98,7 @@ class NewsSpider(scrapy.Spider):
         self._scheduled: set[str] = set()
         self._listing_pages_seen: set[str] = set()
         self.articles_requested = 0
+        self.learned: Any = None  # what the homepage taught, on a source without discovery URLs
         # Set by the crawl-run extension when the last crawl failed or was cut short: then a
         # listing page that brings nothing new does not end the listing (the cap still does).
         self.resume_listings = False
@@ -152,6 +157,8 @@ class NewsSpider(scrapy.Spider):
     def start_requests_list(self) -> list[Request]:
         assert self.source is not None
         disc = self.source.discovery
+        if disc.is_auto:
+            return [self._index_request(self.source.homepage, self.parse_home, "home")]
         requests: list[Request] = []
         for url in disc.feeds:
             requests.append(self._index_request(url, self.parse_feed, "feed"))
@@ -183,25 +190,115 @@ class NewsSpider(scrapy.Spider):
             dont_filter=True,
         )
 
+    # --- a source that gives only its homepage ----------------------------
+
+    def parse_home(self, response: Response) -> Iterable[Request]:
+        """Learn feeds, listings and the article shape from the homepage, then crawl them."""
+        assert self.source is not None
+        if not isinstance(response, TextResponse):
+            self.report_error(response.url, "not_html", response.status, "homepage is not HTML")
+            return
+        self.crawler.stats.inc_value("newsmon/index_pages_read")
+        learned = learn_home(response.text, response.url)
+        self.learned = learned
+        pattern = learned.article_pattern
+        logger.info(
+            "%s: homepage gave %d feeds, %d listings, article pattern %s",
+            self.source_id,
+            len(learned.feeds),
+            len(learned.listings),
+            pattern,
+        )
+        stats = self.crawler.stats
+        stats.set_value("newsmon/learned/feeds", len(learned.feeds))
+        stats.set_value("newsmon/learned/listings", len(learned.listings))
+        stats.set_value("newsmon/learned/article_pattern", pattern or "")
+        for url in learned.feeds:
+            yield self._index_request(url, self.parse_feed, "feed")
+        if not learned.feeds:
+            for path in FEED_PATHS:
+                yield self._probe(urljoin(response.url, path), self.parse_feed, "feed")
+        yield self._probe(urljoin(response.url, "/robots.txt"), self.parse_robots, "robots", pattern=pattern)
+        if pattern is None:
+            self.report_error(
+                response.url,
+                "no_links",
+                response.status,
+                "could not learn the article URL shape from the homepage",
+            )
+            return
+        for url in learned.listings:
+            yield self._index_request(url, self.parse_listing, "listing", listing=-1, page=1, pattern=pattern)
+        yield from self.article_requests(self._filter([Link(u) for u in learned.articles], pattern))
+
+    def _probe(self, url: str, callback: Callable[..., Any], kind: str, **kwargs: Any) -> Request:
+        """A request for a URL that may well not exist (``/feed``, ``/robots.txt``): its failure is no error."""
+        request = self._index_request(url, callback, kind, probe=True, **kwargs)
+        return request.replace(errback=self._probe_failed)
+
+    def _probe_failed(self, failure: Failure) -> Iterable[Request]:
+        request = getattr(failure, "request", None)
+        logger.debug("%s: probe %s failed: %s", self.source_id, getattr(request, "url", "?"), failure.value)
+        if request is not None and request.meta.get("newsmon_kind") == "robots":
+            yield from self._sitemap_probe(request.url, request.cb_kwargs.get("pattern"))
+
+    def _sitemap_probe(self, url: str, pattern: str | None) -> Iterable[Request]:
+        yield self._probe(
+            urljoin(url, "/sitemap.xml"), self.parse_sitemap, "sitemap", depth=0, pattern=pattern
+        )
+
+    def parse_robots(
+        self, response: Response, probe: bool = True, pattern: str | None = None
+    ) -> Iterable[Request]:
+        """The robots.txt's ``Sitemap:`` lines; ``/sitemap.xml`` when it names none."""
+        text = (
+            response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        )
+        sitemaps = robots_sitemaps(text, response.url)
+        if not sitemaps:
+            yield from self._sitemap_probe(response.url, pattern)
+        for url in sitemaps:
+            yield self._probe(url, self.parse_sitemap, "sitemap", depth=0, pattern=pattern)
+
+    def _article_pattern(self, pattern: str | None) -> str | None:
+        assert self.source is not None
+        return self.source.discovery.article_pattern or pattern
+
     # --- feeds and sitemaps -----------------------------------------------
 
-    def parse_feed(self, response: Response) -> Iterable[Request]:
-        self.crawler.stats.inc_value("newsmon/index_pages_read")
+    def parse_feed(self, response: Response, probe: bool = False) -> Iterable[Request]:
+        """A feed's items are articles: no pattern needed on a learned source."""
+        if not probe:
+            self.crawler.stats.inc_value("newsmon/index_pages_read")
         try:
             links = parse_feed(response.body, response.url)
         except DiscoveryError as exc:
-            self.report_error(response.url, "bad_feed", response.status, str(exc))
+            if probe:
+                logger.debug("%s: %s is no feed: %s", self.source_id, response.url, exc)
+            else:
+                self.report_error(response.url, "bad_feed", response.status, str(exc))
             return
+        if probe:
+            self.crawler.stats.inc_value("newsmon/index_pages_read")
         self.crawler.stats.inc_value("newsmon/links/feed", len(links))
         yield from self.article_requests(self._filter(links, self.source.discovery.article_pattern))
 
-    def parse_sitemap(self, response: Response, depth: int = 0) -> Iterable[Request]:
-        self.crawler.stats.inc_value("newsmon/index_pages_read")
+    def parse_sitemap(
+        self, response: Response, depth: int = 0, probe: bool = False, pattern: str | None = None
+    ) -> Iterable[Request]:
+        """A sitemap or sitemap index; on a learned source only links of the article shape."""
+        if not probe:
+            self.crawler.stats.inc_value("newsmon/index_pages_read")
         try:
             sitemap = parse_sitemap(response.body, response.url)
         except DiscoveryError as exc:
-            self.report_error(response.url, "bad_sitemap", response.status, str(exc))
+            if probe:
+                logger.debug("%s: %s is no sitemap: %s", self.source_id, response.url, exc)
+            else:
+                self.report_error(response.url, "bad_sitemap", response.status, str(exc))
             return
+        if probe:
+            self.crawler.stats.inc_value("newsmon/index_pages_read")
         if sitemap.is_index:
             if depth >= MAX_SITEMAP_DEPTH:
                 self.report_error(
@@ -216,20 +313,34 @@ class NewsSpider(scrapy.Spider):
                 if self.since and child.published and child.published < self.since:
                     continue
                 yield self._index_request(
-                    child.url, self.parse_sitemap, "sitemap", FOLLOW_UP_PRIORITY, depth=depth + 1
+                    child.url,
+                    self.parse_sitemap,
+                    "sitemap",
+                    FOLLOW_UP_PRIORITY,
+                    depth=depth + 1,
+                    probe=probe,
+                    pattern=pattern,
                 )
             return
         self.crawler.stats.inc_value("newsmon/links/sitemap", len(sitemap.links))
-        yield from self.article_requests(self._filter(sitemap.links, self.source.discovery.article_pattern))
+        yield from self.article_requests(self._filter(sitemap.links, self._article_pattern(pattern)))
 
     # --- listing pages ---------------------------------------------------
 
-    def parse_listing(self, response: Response, listing: int, page: int) -> Iterable[Request]:
+    def parse_listing(
+        self, response: Response, listing: int, page: int, pattern: str | None = None
+    ) -> Iterable[Request]:
+        """A listing page of the registry (``listing`` its index) or learned (-1, with its pattern)."""
         assert self.source is not None
         if not isinstance(response, TextResponse):
             self.report_error(response.url, "not_html", response.status, "listing page is not HTML")
             return
-        config: Listing = self.source.discovery.listings[listing]
+        learned = listing < 0
+        config: Listing = (
+            Listing(urls=[response.url], article_pattern=pattern, max_pages=LEARNED_MAX_PAGES)
+            if learned
+            else self.source.discovery.listings[listing]
+        )
         pattern = config.article_pattern or self.source.discovery.article_pattern
         links = listing_links(response.selector, response.url, pattern, config.article_selector)
         links = [link for link in links if self._allowed(link.url)]
@@ -241,7 +352,10 @@ class NewsSpider(scrapy.Spider):
 
         cap = self.max_pages or config.max_pages
         if not links:
-            self.report_error(response.url, "no_links", response.status, "listing page has no article links")
+            if not learned:  # a learned listing may be a section with no articles (documents, videos)
+                self.report_error(
+                    response.url, "no_links", response.status, "listing page has no article links"
+                )
             return
         if not new_links and not self.resume_listings:
             logger.info(
@@ -259,14 +373,16 @@ class NewsSpider(scrapy.Spider):
         if next_page is None or next_page.key in self._listing_pages_seen:
             return
         self._listing_pages_seen.add(next_page.key)
-        request = self._next_request(response, next_page, listing, page + 1)
+        request = self._next_request(response, next_page, listing, page + 1, pattern if learned else None)
         if request is not None:
             yield request
 
     def _next_request(
-        self, response: Response, next_page: NextPage, listing: int, page: int
+        self, response: Response, next_page: NextPage, listing: int, page: int, pattern: str | None = None
     ) -> Request | None:
-        kwargs = {"listing": listing, "page": page}
+        kwargs: dict[str, Any] = {"listing": listing, "page": page}
+        if pattern is not None:
+            kwargs["pattern"] = pattern
         meta = {"newsmon_kind": "listing"}
         if next_page.postback:
             target, argument = next_page.postback

@@ -1,0 +1,122 @@
+"""Sources that give only their homepage: real crawls of the sample sites on 127.0.0.1.
+
+Each sample site is registered with id, name, kind, province, homepage, languages, enabled and
+schedule only; the crawler learns its feeds, sitemaps, listings and article shape.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
+from pipeline.urls import canonical_url
+from spiders.learn import article_shape, learn_home, looks_like_article, robots_sitemaps
+from tests.e2e_helpers import articles, crawl, newsmon
+
+HOMEPAGES = {
+    "nhandan": "/",
+    "thanhhoa": "/Default.aspx",
+    "hoabinh": "/web/guest/trang-chu",
+    "travinh": "/",
+}
+
+
+def _sources(sites: SampleSites, path: Path) -> Path:
+    entries = [
+        {
+            "id": f"learned-{site}",
+            "name": f"learned {site}",
+            "kind": "national" if site == "nhandan" else "provincial_portal",
+            "province": None if site == "nhandan" else "Trà Vinh",
+            "homepage": sites.urls[site] + home,
+            "languages": ["vi"],
+            "enabled": True,
+            "schedule": {"every": "6h"},
+        }
+        for site, home in HOMEPAGES.items()
+    ]
+    path.write_text(yaml.safe_dump({"sources": entries}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def learned_crawl(tmp_path_factory, database_server):
+    with SampleSites(ports={site: 0 for site in DEFAULT_PORTS}) as sites:
+        tmp = tmp_path_factory.mktemp("learned")
+        sources = _sources(sites, tmp / "sources.yaml")
+        db_url = database_server.new("learned", tmp)
+        summary = crawl(db_url, sites.env(), sources=sources)
+        yield sites, db_url, summary
+        database_server.drop(db_url)
+
+
+def _expected(sites: SampleSites, site: str) -> set[str]:
+    return {canonical_url(sites.urls[a["site"]] + a["path"]) for a in catalog() if a["site"] == site}
+
+
+@pytest.mark.parametrize("site", list(HOMEPAGES))
+def test_homepage_only_source_stores_its_articles(learned_crawl, site):
+    sites, db_url, summary = learned_crawl
+    stored = {a.canonical_url for a in articles(db_url) if a.source_id == f"learned-{site}"}
+    expected = _expected(sites, site)
+    found = len(stored & expected) / len(expected)
+    assert found >= 0.9, f"{site}: {len(stored & expected)}/{len(expected)} articles stored"
+    assert len(stored - expected) <= 1, f"{site}: non-article pages stored: {sorted(stored - expected)}"
+    run = next(r for r in summary if r["source"] == f"learned-{site}")
+    assert run["status"] == "finished", run
+
+
+def test_sources_validate_accepts_homepage_only(tmp_path):
+    with SampleSites(ports={site: 0 for site in DEFAULT_PORTS}) as sites:
+        path = _sources(sites, tmp_path / "sources.yaml")
+        result = newsmon(["sources", "validate", str(path)], "sqlite://", sites.env(), sources=path)
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_learns_feed_listings_and_article_shape():
+    home = """<html><head>
+      <link rel="alternate" type="application/rss+xml" href="/rss/home.rss">
+      <link rel="stylesheet" href="/main.css"></head><body>
+      <nav><a href="/">Trang chủ</a><a href="/chinh-tri/">Chính trị</a><a href="/lien-he">Liên hệ</a>
+      <a href="/xa-hoi/">Xã hội</a></nav>
+      <a href="/tap-huan-thong-tin-doi-ngoai-nam-2024-post12345.html">a</a>
+      <a href="/hoi-nghi-quyen-con-nguoi-cho-can-bo-post12346.html">b</a>
+      <a href="/khai-giang-lop-boi-duong-nghiep-vu-post12347.html">c</a>
+      <a href="/c/portal/login?p_l_id=20189">login</a>
+      <a href="https://other.example/tin-tuc-khac-cua-trang-khac-post1.html">elsewhere</a>
+      </body></html>"""
+    learned = learn_home(home, "http://127.0.0.1:9/")
+    assert learned.feeds == ["http://127.0.0.1:9/rss/home.rss"]
+    assert learned.listings == ["http://127.0.0.1:9/chinh-tri/", "http://127.0.0.1:9/xa-hoi/"]
+    assert len(learned.articles) == 3
+    assert learned.discovery_block()["article_pattern"] == learned.article_pattern
+
+
+@pytest.mark.parametrize(
+    ("url", "shape_matches"),
+    [
+        ("http://h/NewsDetail.aspx?Id=12150", "http://h/NewsDetail.aspx?Id=99"),
+        ("http://h/a/content/day-manh-trien-khai-de-an", "http://h/a/content/mot-bai-khac-hoan-toan-moi"),
+        ("http://h/x-y-z-w-post871266.html", "http://h/bai-viet-moi-hon-nua-post1.html"),
+    ],
+)
+def test_article_shape_generalises_ids_and_slugs(url, shape_matches):
+    import re
+
+    assert looks_like_article(url)
+    assert re.search(article_shape(url), shape_matches.removeprefix("http://h"))
+
+
+def test_robots_sitemaps_and_non_articles():
+    assert robots_sitemaps(
+        "User-agent: *\nSitemap: /sitemap.xml\nsitemap: https://h/news.xml", "http://h/robots.txt"
+    ) == [
+        "http://h/sitemap.xml",
+        "https://h/news.xml",
+    ]
+    assert not looks_like_article("http://h/lien-he-voi-chung-toi-ngay-hom-nay")
+    assert not looks_like_article("http://h/chinhtri/")
+    assert not looks_like_article("http://h/uploads/2024/12345-bao-cao-tong-ket-nam.pdf")
