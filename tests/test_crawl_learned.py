@@ -120,3 +120,33 @@ def test_robots_sitemaps_and_non_articles():
     assert not looks_like_article("http://h/lien-he-voi-chung-toi-ngay-hom-nay")
     assert not looks_like_article("http://h/chinhtri/")
     assert not looks_like_article("http://h/uploads/2024/12345-bao-cao-tong-ket-nam.pdf")
+
+
+def test_sources_discover_prints_a_discovery_block(tmp_path):
+    with SampleSites(ports={site: 0 for site in DEFAULT_PORTS}) as sites:
+        path = _sources(sites, tmp_path / "sources.yaml")
+        as_yaml = newsmon(
+            ["sources", "discover", "learned-thanhhoa", "--format", "yaml"], "sqlite://", sites.env(), path
+        )
+        as_json = newsmon(
+            ["sources", "discover", sites.urls["nhandan"] + "/", "--format", "json"], "sqlite://", {}, path
+        )
+        dead = newsmon(["sources", "discover", "http://127.0.0.1:9/"], "sqlite://", {}, path)
+    assert as_yaml.returncode == 0, as_yaml.stderr
+    block = yaml.safe_load(as_yaml.stdout)["discovery"]
+    assert block["article_pattern"] and "NewsDetail" in block["article_pattern"]
+    assert any("TinTuc.aspx?CatId=5" in listing["urls"][0] for listing in block["listings"])
+    import json
+
+    learned = json.loads(as_json.stdout)
+    assert learned["discovery"]["feeds"] == [sites.urls["nhandan"] + "/rss/home.rss"]
+    assert len(learned["articles"]) >= 10
+    assert dead.returncode != 0 and "could not fetch" in dead.stderr
+
+
+def test_sources_check_learns_a_homepage_only_source(tmp_path):
+    with SampleSites(ports={site: 0 for site in DEFAULT_PORTS}) as sites:
+        path = _sources(sites, tmp_path / "sources.yaml")
+        result = newsmon(["sources", "check", "learned-hoabinh"], "sqlite://", sites.env(), path)
+    assert "home" in result.stdout and "article pattern" in result.stdout, result.stdout
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -165,6 +165,49 @@ def sources_check(obj: Context, source_ids: tuple[str, ...], only_enabled: bool,
     sys.exit(exit_status(results))
 
 
+@sources.command("discover")
+@click.argument("target")
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds per request.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "yaml"]), default="table")
+@click.pass_obj
+@wrap_errors
+def sources_discover(obj: Context, target: str, timeout: float, fmt: str) -> None:
+    """What a homepage teaches (feeds, listings, article URL shape): TARGET is a source id or a URL.
+
+    Prints the discovery block the crawler would use; paste it into the registry to pin it.
+    """
+    import yaml
+
+    from newsmon.services.source_check import discover_homepage
+
+    url = target
+    if not target.startswith(("http://", "https://")):
+        url = load_registry(obj.sources_path).get(target).homepage
+    try:
+        learned = discover_homepage(url, timeout)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    block = {"discovery": learned.discovery_block()}
+    if fmt == "json":
+        out.print_json(json.dumps({**block, "articles": learned.articles}))
+        return
+    if fmt == "yaml":
+        click.echo(yaml.safe_dump(block, allow_unicode=True, sort_keys=False), nl=False)
+        return
+    table = Table(title=f"learned from {url}")
+    for col in ("kind", "url"):
+        table.add_column(col)
+    for feed in learned.feeds:
+        table.add_row("feed", feed)
+    for listing in learned.listings:
+        table.add_row("listing", listing)
+    for article in learned.articles:
+        table.add_row("article", article)
+    out.print(table)
+    out.print(f"article pattern: {learned.article_pattern or 'none (no article shape on the homepage)'}")
+    click.echo(yaml.safe_dump(block, allow_unicode=True, sort_keys=False), nl=False)
+
+
 @sources.command("check-health")
 @click.option("--deliver/--no-deliver", default=True, help="Send the operator alerts now (default).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")

@@ -36,6 +36,7 @@ from pipeline.process import ExtractionFailed, process_page
 from pipeline.sources import Source
 from pipeline.types import Page
 from spiders.discovery import DiscoveryError, Link, listing_links, parse_feed, parse_sitemap
+from spiders.learn import Learned, learn_home
 
 MAX_BODY = 20 * 1024 * 1024
 MAX_SITEMAP_DEPTH = 2
@@ -184,6 +185,7 @@ class _SourceChecker:
         self.client = _Client(timeout, user_agent, dict(source.request.headers))
         self.result = CheckResult(source.id, UNREACHABLE)
         self.candidates: list[Link] = []
+        self.learned: Learned | None = None  # set for a source that gives only its homepage
         # Stop fetching once a source has used this much time (slow sites must not stall the run).
         self.deadline = time.monotonic() + max(timeout * 4, 1.0)
 
@@ -226,6 +228,8 @@ class _SourceChecker:
             check, _ = self.fetch(source.request.cookies_from, "prime")
             if not check.reachable:
                 self.result.problems.append(f"cookie priming failed: {check.error} ({check.message})")
+        if disc.is_auto:
+            self._learn()
         for url in disc.feeds:
             check, fetched = self.fetch(url, "feed")
             if fetched is not None:
@@ -251,6 +255,29 @@ class _SourceChecker:
         self._verdict()
         self.result.seconds = round(time.monotonic() - started, 3)
         return self.result
+
+    def _learn(self) -> None:
+        """A source with only its homepage: what the homepage teaches (as the crawler learns it)."""
+        check, fetched = self.fetch(self.source.homepage, "home")
+        if fetched is None:
+            return
+        html, _ = decode_html(fetched.body, fetched.headers)
+        learned = learn_home(html, fetched.url)
+        self.learned = learned
+        check.valid = learned.article_pattern is not None
+        check.message = (
+            f"learned {len(learned.feeds)} feeds, {len(learned.listings)} listings, "
+            f"article pattern {learned.article_pattern or 'none'}"
+        )
+        self._found(check, [Link(url) for url in learned.articles])
+        for url in learned.feeds:
+            feed_check, feed = self.fetch(url, "feed")
+            if feed is not None:
+                try:
+                    parse_feed(feed.body, feed.url)
+                    feed_check.valid = True
+                except DiscoveryError as exc:
+                    feed_check.valid, feed_check.message = False, str(exc)
 
     def _found(self, check: UrlCheck, links: list[Link]) -> None:
         check.links = len(links)
@@ -309,7 +336,7 @@ class _SourceChecker:
         article.body_chars = len(extracted.text)
 
     def _verdict(self) -> None:
-        discovery = [c for c in self.result.urls if c.kind in ("feed", "sitemap", "listing")]
+        discovery = [c for c in self.result.urls if c.kind in ("home", "feed", "sitemap", "listing")]
         result = self.result
         for check in discovery:
             if check.error:
@@ -336,6 +363,20 @@ class _SourceChecker:
 def check_source(source: Source, timeout: float = 10, user_agent: str | None = None) -> CheckResult:
     """Check one source live (see the module docstring)."""
     return _SourceChecker(source, timeout, user_agent or DEFAULT_USER_AGENT).run()
+
+
+def discover_homepage(url: str, timeout: float = 10, user_agent: str | None = None) -> Learned:
+    """Fetch a homepage and learn its feeds, listings and article shape (``sources discover``).
+
+    Raises ``ValueError`` with what went wrong when the page cannot be fetched.
+    """
+    client = _Client(timeout, user_agent or DEFAULT_USER_AGENT, {})
+    try:
+        fetched = client.get(url)
+    except _FetchError as exc:
+        raise ValueError(f"could not fetch {url}: {exc.kind} ({exc.message})") from None
+    html, _ = decode_html(fetched.body, fetched.headers)
+    return learn_home(html, fetched.url)
 
 
 def check_sources(
