@@ -42,13 +42,22 @@ def _sources(sites: SampleSites, path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def learned_crawl(tmp_path_factory, database_server):
+@pytest.fixture(scope="module", params=["as served", "no robots.txt, no sitemap"])
+def learned_crawl(request, tmp_path_factory, database_server):
+    """Homepage-only crawls of the four sites; in the second, robots.txt and sitemap.xml answer
+    404, so the sites with a ``<link rel="alternate">`` feed have only that feed and their
+    listings, the others only their category listings and pagination."""
     with SampleSites(ports={site: 0 for site in DEFAULT_PORTS}) as sites:
+        if request.param != "as served":
+            for site in DEFAULT_PORTS:
+                for path in ("/robots.txt", "/sitemap.xml"):
+                    sites.set_fault(site, path, "status", code=404)
         tmp = tmp_path_factory.mktemp("learned")
         sources = _sources(sites, tmp / "sources.yaml")
         db_url = database_server.new("learned", tmp)
         summary = crawl(db_url, sites.env(), sources=sources)
+        robots = {r.status for r in sites.requests if r.path == "/robots.txt"}
+        assert robots == ({200} if request.param == "as served" else {404}), robots
         yield sites, db_url, summary
         database_server.drop(db_url)
 
