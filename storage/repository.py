@@ -422,6 +422,17 @@ def last_run_statuses(session: Session, source_id: str, limit: int) -> list[str]
     return list(session.scalars(stmt))
 
 
+def first_productive_run(session: Session, source_id: str) -> datetime | None:
+    """When the source's first crawl that stored pages started (its discovery confirmed), or None."""
+    stmt = (
+        select(CrawlRun.started_at)
+        .where(CrawlRun.source_id == source_id, CrawlRun.pages_stored > 0)
+        .order_by(CrawlRun.id)
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
 def extraction_counts(session: Session, source_id: str, start: datetime, end: datetime) -> tuple[int, int]:
     """(processed pages, pages whose extraction failed or errored) fetched in [start, end)."""
     row = session.execute(

@@ -89,7 +89,8 @@ def _pct(value: float | None) -> str:
 @click.pass_obj
 @wrap_errors
 def sources_status(obj: Context, fmt: str) -> None:
-    """Health of each source: last success, last new article, articles per week, error rates."""
+    """Health of each source: discovery confirmed by a crawl (or unconfirmed, failing), last
+    success, last new article, articles per week, error rates."""
     from newsmon.services.health import source_status
     from storage.models import utcnow
 
@@ -99,19 +100,22 @@ def sources_status(obj: Context, fmt: str) -> None:
         rows = [source_status(session, sid, obj.alerts, now) for sid in ids]
     if fmt == "json":
         for r in rows:
-            for key in ("last_success", "last_new_article", "first_run"):
+            for key in ("last_success", "last_new_article", "first_run", "confirmed_at"):
                 r[key] = iso(r[key])
         out.print_json(json.dumps(rows, ensure_ascii=False))
         return
     table = Table(title=f"{len(rows)} source(s); rates over 28 days, extraction over the last "
                         f"{obj.alerts.health.extraction_recent_days} days")  # fmt: skip
-    for col in ("source", "last success", "last new article", "new/week (4 wk)", "failed runs",
+    for col in ("source", "discovery", "last success", "last new article", "new/week (4 wk)", "failed runs",
                 "fetch errors", "extraction failures", "last runs"):  # fmt: skip
         table.add_column(col, overflow="fold")
     for r in rows:
         failing = r["last_runs"] and r["last_runs"][0] == "failed"
+        state = r["discovery"]
+        colour = {"confirmed": "green", "failing": "red"}.get(state)
         table.add_row(
             r["source"],
+            f"[{colour}]{state}[/]" if colour else state,
             fmt_dt(r["last_success"]),
             fmt_dt(r["last_new_article"]),
             " ".join(str(n) for n in r["articles_per_week"]),

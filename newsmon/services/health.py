@@ -22,18 +22,34 @@ from storage.db import session_scope
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
-PROBLEMS = ("silent", "failing", "extraction")
+PROBLEMS = ("discovery", "silent", "failing", "extraction")
+CONFIRMED, UNCONFIRMED, FAILING = "confirmed", "unconfirmed", "failing"
 
 
 @dataclass
 class Problem:
     source_id: str
-    kind: str  # silent | failing | extraction
+    kind: str  # discovery | silent | failing | extraction
     detail: str
 
 
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 3) if whole else None
+
+
+def discovery_state(session: Session, source_id: str) -> tuple[str, datetime | None]:
+    """Whether a crawl has confirmed the source's discovery (stored pages), and since when.
+
+    ``confirmed``: a crawl stored pages and the last crawl did not fail; ``unconfirmed``: not
+    crawled yet; ``failing``: the last crawl failed, or every crawl so far found nothing.
+    """
+    confirmed = repo.first_productive_run(session, source_id)
+    statuses = repo.last_run_statuses(session, source_id, 1)
+    if statuses and statuses[0] == "failed":
+        return FAILING, confirmed
+    if confirmed is not None:
+        return CONFIRMED, confirmed
+    return (FAILING if statuses else UNCONFIRMED), None
 
 
 def source_status(session: Session, source_id: str, config: AlertsConfig, now: datetime) -> dict[str, Any]:
@@ -42,8 +58,11 @@ def source_status(session: Session, source_id: str, config: AlertsConfig, now: d
     h = config.health
     recent_start = now - timedelta(days=h.extraction_recent_days)
     processed, failed = repo.extraction_counts(session, source_id, recent_start, now)
+    discovery, confirmed_at = discovery_state(session, source_id)
     return {
         "source": source_id,
+        "discovery": discovery,
+        "confirmed_at": confirmed_at,
         "last_success": raw["last_success"],
         "last_new_article": raw["last_new_article"],
         "first_run": raw["first_run"],
@@ -66,12 +85,20 @@ def find_problems(session: Session, source_id: str, config: AlertsConfig, now: d
     h = config.health
     problems: list[Problem] = []
     raw = repo.source_health(session, source_id, now)
-    if raw["first_run"] is not None:
+    statuses = repo.last_run_statuses(session, source_id, h.failed_runs)
+    state, confirmed_at = discovery_state(session, source_id)
+    new_and_failing = state == FAILING and confirmed_at is None and raw["last_new_article"] is None
+    if raw["first_run"] is not None and not new_and_failing:
         last = raw["last_new_article"] or raw["first_run"]
         if now - last > timedelta(days=h.silent_days):
             problems.append(Problem(source_id, "silent", f"no new article since {last:%Y-%m-%d %H:%M} UTC"))
-    statuses = repo.last_run_statuses(session, source_id, h.failed_runs)
-    if len(statuses) == h.failed_runs and all(s == "failed" for s in statuses):
+    if new_and_failing:
+        # A new source that never worked is told at once, as one problem (not also "failing").
+        problems.append(
+            Problem(source_id, "discovery", "no crawl of this source has stored a page yet: check its "
+                    "homepage and discovery URLs (newsmon sources check / sources discover)")
+        )  # fmt: skip
+    elif len(statuses) == h.failed_runs and all(s == "failed" for s in statuses):
         problems.append(Problem(source_id, "failing", f"the last {h.failed_runs} crawl(s) failed"))
     recent_start = now - timedelta(days=h.extraction_recent_days)
     base_start = recent_start - timedelta(days=h.extraction_baseline_days)
@@ -91,6 +118,7 @@ def find_problems(session: Session, source_id: str, config: AlertsConfig, now: d
 
 def _message(problem: Problem) -> tuple[str, str]:
     names = {
+        "discovery": "Nguồn mới chưa có bài / New source has produced nothing",
         "silent": "Nguồn không có bài mới / Source silent",
         "failing": "Nguồn lỗi liên tiếp / Source failing",
         "extraction": "Trích xuất giảm / Extraction yield dropped",

@@ -24,19 +24,20 @@ def test_a_failing_sample_source_shows_in_status_and_alerts_the_operator_once(da
         config.write_text("health: {failed_runs: 2}\n", encoding="utf-8")
         env = {**sites.env(), "NEWSMON_ALERTS": str(config), "NEWSMON_OPERATOR_URLS": hook.url("ops")}
         db = database_url
-        sites.set_fault("thanhhoa", "*", "status", code=500)
         args = ["crawl", "sample-thanhhoa"] + [a for s in FAST for a in ("--set", s)]
+        assert newsmon(args, db, env).returncode == 0  # a working first crawl confirms the source
+        sites.set_fault("thanhhoa", "*", "status", code=500)
         for _ in range(2):
             result = newsmon(args, db, env)
             assert result.returncode == 0, result.stderr[-2000:]
         status = json.loads(newsmon(["sources", "status", "--format", "json"], db, env).stdout)
         row = next(r for r in status if r["source"] == "sample-thanhhoa")
-        assert row["last_runs"] == ["failed", "failed"]
-        assert (row["failed_runs"], row["runs"], row["run_error_rate"]) == (2, 2, 1.0)
-        assert row["last_success"] is None and row["fetch_errors"] > 0 and row["fetch_error_rate"] > 0
-        assert row["articles_per_week"] == [0, 0, 0, 0]
+        assert row["last_runs"] == ["failed", "failed", "finished"]
+        assert (row["failed_runs"], row["runs"]) == (2, 3) and row["run_error_rate"] == pytest.approx(0.667)
+        assert row["last_success"] is not None and row["fetch_errors"] > 0 and row["fetch_error_rate"] > 0
+        assert row["discovery"] == "failing" and row["confirmed_at"] is not None
         table = newsmon(["sources", "status"], db, env)
-        assert "sample-thanhhoa" in table.stdout and "2/2 (100%)" in table.stdout
+        assert "sample-thanhhoa" in table.stdout and "2/3 (67%)" in table.stdout
         for _ in range(2):
             checked = newsmon(["sources", "check-health"], db, env)
             assert checked.returncode == 0, checked.stderr
@@ -98,12 +99,41 @@ def test_extraction_drop_alerts_once_and_a_recovered_source_can_alert_again(tmp_
         assert len(hook.requests) == 2
 
 
+def test_a_new_source_that_fails_alerts_once_and_is_confirmed_when_it_works(database_url, tmp_path):
+    with SampleSites(ports=dict.fromkeys(DEFAULT_PORTS, 0)) as sites, WebhookSink() as hook:
+        env = {**sites.env(), "NEWSMON_OPERATOR_URLS": hook.url("ops")}
+        db = database_url
+        args = ["crawl", "sample-hoabinh"] + [a for s in FAST for a in ("--set", s)]
+
+        def state() -> dict:
+            rows = json.loads(newsmon(["sources", "status", "--format", "json"], db, env).stdout)
+            return next(r for r in rows if r["source"] == "sample-hoabinh")
+
+        assert state()["discovery"] == "unconfirmed"
+        sites.set_fault("hoabinh", "*", "status", code=503)
+        assert newsmon(args, db, env).returncode == 0
+        assert state()["discovery"] == "failing"
+        for _ in range(2):  # the default config waits for 3 failed crawls; a new source does not
+            checked = newsmon(["sources", "check-health"], db, env)
+            assert checked.returncode == 0, checked.stderr
+            assert "sample-hoabinh: discovery" in checked.stdout
+        assert len(hook.requests) == 1
+        assert "sample-hoabinh" in hook.requests[0]["json"]["title"]
+        sites.clear_faults()
+        assert newsmon(args, db, env).returncode == 0
+        row = state()
+        assert row["discovery"] == "confirmed" and row["confirmed_at"] is not None
+        checked = newsmon(["sources", "check-health"], db, env)
+        assert "sample-hoabinh" not in checked.stdout
+        assert len(hook.requests) == 1
+
+
 def test_a_source_with_nothing_new_for_days_is_silent(sessions):
     config = load_alerts_config(None, env={})
     now = utcnow()
     with session_scope(sessions) as session:
         run = repo.start_crawl_run(session, "s")
-        repo.finish_crawl_run(session, run, status="finished")
+        repo.finish_crawl_run(session, run, status="finished", pages_stored=3)
         assert find_problems(session, "s", config, now) == []
         problems = find_problems(session, "s", config, now + timedelta(days=8))
     assert [p.kind for p in problems] == ["silent"]
