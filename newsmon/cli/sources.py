@@ -35,14 +35,17 @@ def sources_list(obj: Context, fmt: str, show_all: bool) -> None:
         table.add_column(col)
     for s in items:
         d = s.discovery
-        disc = ", ".join(
-            f"{n} {k}"
-            for k, n in (
-                ("feeds", len(d.feeds)),
-                ("sitemaps", len(d.sitemaps)),
-                ("listings", len(d.listings)),
+        disc = (
+            ", ".join(
+                f"{n} {k}"
+                for k, n in (
+                    ("feeds", len(d.feeds)),
+                    ("sitemaps", len(d.sitemaps)),
+                    ("listings", len(d.listings)),
+                )
+                if n
             )
-            if n
+            or "from the homepage"
         )
         sched = (s.schedule.every and f"every {s.schedule.every}") or f"cron {s.schedule.cron}"
         table.add_row(
