@@ -147,35 +147,37 @@ def _path_pattern(shapes: list[str]) -> str:
     return r"^https?://[^/]+(?:/[a-z]{2})?" + body + r"(?:#.*)?$"
 
 
+def _site_links(hrefs: list[str], base_url: str) -> list[str]:
+    """The hrefs as absolute URLs on the homepage's host, without fragments, first seen first."""
+    links: list[str] = []
+    for href in hrefs:
+        url = urljoin(base_url, href.strip()).split("#", 1)[0]
+        if url.startswith("http") and _same_host(url, base_url) and url not in links:
+            links.append(url)
+    return links
+
+
 def learn_home(body: str, base_url: str) -> Learned:
     """Feeds, listings and article shape from a homepage's HTML."""
     selector = Selector(text=body or "<html></html>")
     learned = Learned(feeds=feed_links(selector, base_url))
-    links: list[str] = []
-    for href in selector.xpath("//a/@href").getall():
-        url = urljoin(base_url, href.strip()).split("#", 1)[0]
-        if url.startswith("http") and _same_host(url, base_url) and url not in links:
-            links.append(url)
+    links = _site_links(selector.xpath("//a/@href").getall(), base_url)
     candidates = [u for u in links if looks_like_article(u)]
     counts = Counter(article_shape(u) for u in candidates)
     floor = max(MIN_SHAPE_LINKS, SHAPE_SHARE * len(candidates))
     shapes = [shape for shape, n in counts.most_common() if n >= floor]
-    if shapes:
-        learned.article_pattern = _path_pattern(shapes)
-        pattern = re.compile(learned.article_pattern)
+    pattern = re.compile(_path_pattern(shapes)) if shapes else None
+    if pattern is not None:
+        learned.article_pattern = pattern.pattern
         learned.articles = [u for u in links if pattern.search(u)]
-    home_key = urlsplit(base_url)._replace(fragment="").geturl().rstrip("/")
-    for href in selector.xpath(_NAV_XPATH).xpath("@href").getall():
-        url = urljoin(base_url, href.strip()).split("#", 1)[0]
+    home_key = base_url.split("#", 1)[0].rstrip("/")
+    for url in _site_links(selector.xpath(_NAV_XPATH).xpath("@href").getall(), base_url):
+        parts = urlsplit(url)
         if (
-            not url.startswith("http")
-            or not _same_host(url, base_url)
-            or url.rstrip("/") == home_key
-            or url in learned.articles
-            or url in learned.listings
-            or _ASSET_RE.search(urlsplit(url).path)
-            or _NOT_LISTING_RE.search(url.removeprefix(base_url))
-            or (learned.article_pattern and re.search(learned.article_pattern, url))
+            url.rstrip("/") == home_key
+            or _ASSET_RE.search(parts.path)
+            or _NOT_LISTING_RE.search(f"{parts.path}?{parts.query}")
+            or (pattern is not None and pattern.search(url))
         ):
             continue
         learned.listings.append(url)

@@ -98,7 +98,6 @@ class NewsSpider(scrapy.Spider):
         self._scheduled: set[str] = set()
         self._listing_pages_seen: set[str] = set()
         self.articles_requested = 0
-        self.learned: Any = None  # what the homepage taught, on a source without discovery URLs
         # Set by the crawl-run extension when the last crawl failed or was cut short: then a
         # listing page that brings nothing new does not end the listing (the cap still does).
         self.resume_listings = False
@@ -200,7 +199,6 @@ class NewsSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("newsmon/index_pages_read")
         learned = learn_home(response.text, response.url)
-        self.learned = learned
         pattern = learned.article_pattern
         logger.info(
             "%s: homepage gave %d feeds, %d listings, article pattern %s",
@@ -260,26 +258,36 @@ class NewsSpider(scrapy.Spider):
         for url in sitemaps:
             yield self._probe(url, self.parse_sitemap, "sitemap", depth=0, pattern=pattern)
 
-    def _article_pattern(self, pattern: str | None) -> str | None:
-        assert self.source is not None
-        return self.source.discovery.article_pattern or pattern
-
     # --- feeds and sitemaps -----------------------------------------------
 
-    def parse_feed(self, response: Response, probe: bool = False) -> Iterable[Request]:
-        """A feed's items are articles: no pattern needed on a learned source."""
+    def _read_index(
+        self, response: Response, parser: Callable[[bytes, str], Any], error: str, probe: bool
+    ) -> Any:
+        """``parser``'s reading of a feed or sitemap, None when it is not one.
+
+        A registry URL counts as an index page read even when broken (the error says what is
+        wrong with it); a probe only when it turned out to be a feed or sitemap, and its
+        failure is no error.
+        """
         if not probe:
             self.crawler.stats.inc_value("newsmon/index_pages_read")
         try:
-            links = parse_feed(response.body, response.url)
+            parsed = parser(response.body, response.url)
         except DiscoveryError as exc:
             if probe:
-                logger.debug("%s: %s is no feed: %s", self.source_id, response.url, exc)
+                logger.debug("%s: %s is not a %s: %s", self.source_id, response.url, error, exc)
             else:
-                self.report_error(response.url, "bad_feed", response.status, str(exc))
-            return
+                self.report_error(response.url, f"bad_{error}", response.status, str(exc))
+            return None
         if probe:
             self.crawler.stats.inc_value("newsmon/index_pages_read")
+        return parsed
+
+    def parse_feed(self, response: Response, probe: bool = False) -> Iterable[Request]:
+        """A feed's items are articles: no pattern needed on a learned source."""
+        links = self._read_index(response, parse_feed, "feed", probe)
+        if links is None:
+            return
         self.crawler.stats.inc_value("newsmon/links/feed", len(links))
         yield from self.article_requests(self._filter(links, self.source.discovery.article_pattern))
 
@@ -287,18 +295,9 @@ class NewsSpider(scrapy.Spider):
         self, response: Response, depth: int = 0, probe: bool = False, pattern: str | None = None
     ) -> Iterable[Request]:
         """A sitemap or sitemap index; on a learned source only links of the article shape."""
-        if not probe:
-            self.crawler.stats.inc_value("newsmon/index_pages_read")
-        try:
-            sitemap = parse_sitemap(response.body, response.url)
-        except DiscoveryError as exc:
-            if probe:
-                logger.debug("%s: %s is no sitemap: %s", self.source_id, response.url, exc)
-            else:
-                self.report_error(response.url, "bad_sitemap", response.status, str(exc))
+        sitemap = self._read_index(response, parse_sitemap, "sitemap", probe)
+        if sitemap is None:
             return
-        if probe:
-            self.crawler.stats.inc_value("newsmon/index_pages_read")
         if sitemap.is_index:
             if depth >= MAX_SITEMAP_DEPTH:
                 self.report_error(
@@ -323,7 +322,9 @@ class NewsSpider(scrapy.Spider):
                 )
             return
         self.crawler.stats.inc_value("newsmon/links/sitemap", len(sitemap.links))
-        yield from self.article_requests(self._filter(sitemap.links, self._article_pattern(pattern)))
+        yield from self.article_requests(
+            self._filter(sitemap.links, self.source.discovery.article_pattern or pattern)
+        )
 
     # --- listing pages ---------------------------------------------------
 

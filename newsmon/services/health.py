@@ -37,14 +37,14 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 3) if whole else None
 
 
-def discovery_state(session: Session, source_id: str) -> tuple[str, datetime | None]:
+def discovery_state(session: Session, source_id: str, statuses: list[str]) -> tuple[str, datetime | None]:
     """Whether a crawl has confirmed the source's discovery (stored pages), and since when.
 
+    ``statuses``: the source's last run statuses, newest first (``repo.last_run_statuses``).
     ``confirmed``: a crawl stored pages and the last crawl did not fail; ``unconfirmed``: not
     crawled yet; ``failing``: the last crawl failed, or every crawl so far found nothing.
     """
     confirmed = repo.first_productive_run(session, source_id)
-    statuses = repo.last_run_statuses(session, source_id, 1)
     if statuses and statuses[0] == "failed":
         return FAILING, confirmed
     if confirmed is not None:
@@ -58,7 +58,8 @@ def source_status(session: Session, source_id: str, config: AlertsConfig, now: d
     h = config.health
     recent_start = now - timedelta(days=h.extraction_recent_days)
     processed, failed = repo.extraction_counts(session, source_id, recent_start, now)
-    discovery, confirmed_at = discovery_state(session, source_id)
+    last_runs = repo.last_run_statuses(session, source_id, max(h.failed_runs, 5))
+    discovery, confirmed_at = discovery_state(session, source_id, last_runs)
     return {
         "source": source_id,
         "discovery": discovery,
@@ -76,7 +77,7 @@ def source_status(session: Session, source_id: str, config: AlertsConfig, now: d
         "pages": processed,
         "extraction_failures": failed,
         "extraction_failure_rate": _rate(failed, processed),
-        "last_runs": repo.last_run_statuses(session, source_id, max(h.failed_runs, 5)),
+        "last_runs": last_runs,
     }
 
 
@@ -86,7 +87,7 @@ def find_problems(session: Session, source_id: str, config: AlertsConfig, now: d
     problems: list[Problem] = []
     raw = repo.source_health(session, source_id, now)
     statuses = repo.last_run_statuses(session, source_id, h.failed_runs)
-    state, confirmed_at = discovery_state(session, source_id)
+    state, confirmed_at = discovery_state(session, source_id, statuses)
     new_and_failing = state == FAILING and confirmed_at is None and raw["last_new_article"] is None
     if raw["first_run"] is not None and not new_and_failing:
         last = raw["last_new_article"] or raw["first_run"]

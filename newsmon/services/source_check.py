@@ -185,7 +185,6 @@ class _SourceChecker:
         self.client = _Client(timeout, user_agent, dict(source.request.headers))
         self.result = CheckResult(source.id, UNREACHABLE)
         self.candidates: list[Link] = []
-        self.learned: Learned | None = None  # set for a source that gives only its homepage
         # Stop fetching once a source has used this much time (slow sites must not stall the run).
         self.deadline = time.monotonic() + max(timeout * 4, 1.0)
 
@@ -231,14 +230,8 @@ class _SourceChecker:
         if disc.is_auto:
             self._learn()
         for url in disc.feeds:
-            check, fetched = self.fetch(url, "feed")
-            if fetched is not None:
-                try:
-                    links = self._keep(parse_feed(fetched.body, fetched.url), disc.article_pattern)
-                    check.valid = True
-                except DiscoveryError as exc:
-                    check.valid, check.message = False, str(exc)
-                    links = []
+            check, links = self._feed(url)
+            if links is not None:
                 self._found(check, links)
         for url in disc.sitemaps:
             self._sitemap(url, 0)
@@ -263,7 +256,6 @@ class _SourceChecker:
             return
         html, _ = decode_html(fetched.body, fetched.headers)
         learned = learn_home(html, fetched.url)
-        self.learned = learned
         check.valid = learned.article_pattern is not None
         check.message = (
             f"learned {len(learned.feeds)} feeds, {len(learned.listings)} listings, "
@@ -271,13 +263,21 @@ class _SourceChecker:
         )
         self._found(check, [Link(url) for url in learned.articles])
         for url in learned.feeds:
-            feed_check, feed = self.fetch(url, "feed")
-            if feed is not None:
-                try:
-                    parse_feed(feed.body, feed.url)
-                    feed_check.valid = True
-                except DiscoveryError as exc:
-                    feed_check.valid, feed_check.message = False, str(exc)
+            self._feed(url)
+
+    def _feed(self, url: str) -> tuple[UrlCheck, list[Link] | None]:
+        """Fetch and validate a feed; its article links (by the source's pattern, if any), None
+        when it could not be fetched."""
+        check, fetched = self.fetch(url, "feed")
+        if fetched is None:
+            return check, None
+        try:
+            links = self._keep(parse_feed(fetched.body, fetched.url), self.source.discovery.article_pattern)
+        except DiscoveryError as exc:
+            check.valid, check.message = False, str(exc)
+            return check, []
+        check.valid = True
+        return check, links
 
     def _found(self, check: UrlCheck, links: list[Link]) -> None:
         check.links = len(links)
