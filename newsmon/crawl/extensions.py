@@ -218,8 +218,10 @@ class CrawlRunRecorder:
         self.crawler.stats.inc_value(f"newsmon/errors/{kind}")
         try:
             with_reconnect(lambda: self._record(url, kind, status, message), RECONNECT_DELAYS[:3])
-        except Exception as exc:  # recording an error must never break the crawl
-            message = describe_database_error(exc, self.crawler.settings.get("DATABASE_URL"))
+        except Exception as exc:  # a bug in recording an error must never break the crawl
+            # the database refusing writes (locked, full) is not a bug: it stops the crawl
+            # exactly as a refused article write does, so the CLI exits 1 and says why
+            message = database_failure(self.crawler, exc)
             if message:
                 logger.warning("could not record %s error for %s: %s", kind, url, message)
             else:
@@ -268,6 +270,7 @@ class CrawlRunRecorder:
                 raise
             # the row stays "running"; the next crawl marks it interrupted (its process is gone)
             logger.warning("crawl run %s could not be closed: %s", self.run_id, text)
+            database_failure(self.crawler, exc, close=False)  # the CLI exits 1 and says why
             return
         logger.info(
             "crawl run %s for %s: %s (%s)", self.run_id, getattr(spider, "source_id", "?"), status, reason

@@ -112,7 +112,7 @@ def run_crawls(
         setup.database_url, setup.sources_path, overrides, **{"STATS_DUMP": False, **extra}
     )
     logging.root.handlers.clear()  # Scrapy installs its own handler; avoid every line twice
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)  # installs the root log handler (the default)
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(OneLineRobotsErrors())
     for sid in source_ids:
         kwargs: dict[str, Any] = {"source": sid}
@@ -175,6 +175,6 @@ def run_workers(
     with session_scope(setup.sessions) as session:
         repo.mark_stale_runs(session, socket.gethostname(), pid_alive)
     logging.root.handlers.clear()  # Scrapy installs its own handler; avoid every line twice
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)  # installs the root log handler (the default)
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(OneLineRobotsErrors())
     return run_worker(process, WorkerSpider, source_ids, idle_exit)

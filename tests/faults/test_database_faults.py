@@ -85,9 +85,12 @@ def test_database_locked_mid_crawl_exits_1_with_one_line_then_recovers(
     db_path = tmp_path / "locked.db"
     db_url = f"sqlite:///{db_path}"
     upgrade(make_engine(db_url))
-    for a in catalog():  # slow article pages: the lock is taken while the crawl still has work
-        if a["site"] == SITE:
-            sites.set_fault(SITE, a["path"], "slow", delay=1.0)
+    # slow article pages, staggered so they arrive over two seconds (under the 3 s download
+    # timeout): the lock is taken after the second page is stored, while later pages are
+    # still on their way (all arriving at once let a fast machine store them all first)
+    articles = [a for a in catalog() if a["site"] == SITE]
+    for i, a in enumerate(articles):
+        sites.set_fault(SITE, a["path"], "slow", delay=0.6 + 0.3 * i)
     proc = subprocess.Popen(
         crawl_args(db_url),
         cwd=PROJECT,
@@ -117,8 +120,7 @@ def test_database_locked_mid_crawl_exits_1_with_one_line_then_recovers(
     assert str(db_path) in stderr
     kept = count(db_url, PageRow)
     assert kept >= 2, "raw pages committed before the lock stay"
-    total = len([a for a in catalog() if a["site"] == SITE])
-    assert count(db_url, Article) < total, "the lock struck mid-crawl"
+    assert count(db_url, Article) < len(articles), "the lock struck mid-crawl"
 
     sites.clear_faults()
     assert_recovers(db_url, sites)
