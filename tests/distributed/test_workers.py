@@ -26,7 +26,13 @@ from tests.e2e_helpers import FAST, SAMPLE_SOURCES, articles, crawl, newsmon, ru
 # Each worker takes few requests at a time and waits a little between them, so that the
 # crawl lasts long enough for both workers to share it (a loopback crawl is otherwise over
 # before the second worker has looked at the queue).
-WORKER_SETTINGS = [*FAST, "CONCURRENT_REQUESTS=2", "DOWNLOAD_DELAY=0.05", "DOWNLOAD_DELAY_JITTER=0", "RANDOMIZE_DOWNLOAD_DELAY=False"]
+WORKER_SETTINGS = [
+    *FAST,
+    "CONCURRENT_REQUESTS=2",
+    "DOWNLOAD_DELAY=0.05",
+    "DOWNLOAD_DELAY_JITTER=0",
+    "RANDOMIZE_DOWNLOAD_DELAY=False",
+]
 
 
 @pytest.fixture(scope="module")
