@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -200,11 +200,14 @@ class RequestOptions(_Model):
     ``headers``: extra request headers sent with every request to the source.
     ``unsupported``: the reason the crawler cannot read the site (e.g. a JavaScript cookie
     challenge); the spider then skips the source and records an ``unsupported`` error.
+    ``render``: ``http`` (the default) or ``browser``: the site builds its lists or articles
+    in JavaScript, so its HTML pages are loaded by Chromium (``spiders/browser.py``).
     """
 
     cookies_from: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     unsupported: str | None = None
+    render: Literal["http", "browser"] = "http"
 
     @field_validator("cookies_from")
     @classmethod

@@ -27,6 +27,7 @@ from twisted.python.failure import Failure
 from pipeline.sources import Listing, RegistryError, Source, load_registry, parse_duration
 from pipeline.types import Page
 from pipeline.urls import canonical_url, same_site, strip_tracking
+from spiders.browser import BrowserMissing, enable_browser
 from spiders.discovery import (
     DiscoveryError,
     Link,
@@ -111,6 +112,11 @@ class NewsSpider(scrapy.Spider):
         except RegistryError as exc:
             raise ValueError(str(exc)) from None
         spider.allowed_domains = list(spider.source.allowed_domains)
+        if spider.source.request.render == "browser":
+            try:
+                enable_browser(crawler.settings)
+            except BrowserMissing as exc:
+                raise ValueError(f"{spider.source_id}: {exc}") from None
         return spider
 
     # --- start -------------------------------------------------------------

@@ -15,6 +15,7 @@ import newsmon.settings as config
 from newsmon.processes import pid_alive
 from newsmon.services.alerts import AlertsConfig
 from pipeline.sources import Registry
+from spiders.browser import BrowserMissing, browser_executable
 from storage import repository as repo
 from storage.db import session_scope
 
@@ -111,6 +112,12 @@ def run_crawls(
     settings = scrapy_settings(
         setup.database_url, setup.sources_path, overrides, **{"STATS_DUMP": False, **extra}
     )
+    for sid in source_ids:  # a browser source without a browser fails before anything starts
+        if registry.get(sid).request.render == "browser":
+            try:
+                browser_executable(settings)
+            except BrowserMissing as exc:
+                raise CrawlSetupError(f"{sid}: {exc}") from None
     logging.root.handlers.clear()  # Scrapy installs its own handler; avoid every line twice
     process = CrawlerProcess(settings)  # installs the root log handler (the default)
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(OneLineRobotsErrors())
