@@ -17,10 +17,18 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from pipeline.gazetteer import find_province, is_unit_2025
 from pipeline.types import Selectors
@@ -74,9 +82,28 @@ def _check_css(value: str | None) -> str | None:
 
 
 def _check_url(value: str) -> str:
-    if not re.match(r"^https?://[^/\s]+", value or ""):
-        raise ValueError(f"invalid URL {value!r}: must start with http:// or https:// and name a host")
+    """An http(s) URL with a host: the crawler fetches nothing else (no ftp:, file:, javascript:,
+    mailto:, and no bare host name, which Scrapy would refuse only mid-crawl)."""
+    from urllib.parse import urlsplit
+
+    scheme = value.partition(":")[0] if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value) else ""
+    if scheme not in ("http", "https"):
+        why = f"scheme {scheme!r} is not http or https" if scheme else "no http:// or https:// scheme"
+        raise ValueError(f"invalid URL {value!r}: {why} (use http://host/... or https://host/...)")
+    if re.search(r"[\s\x00-\x1f\x7f]", value):
+        raise ValueError(f"invalid URL {value!r}: contains a space or control character (write %20)")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError as exc:
+        raise ValueError(f"invalid URL {value!r}: {exc}") from None
+    if not parts.hostname:
+        raise ValueError(f"invalid URL {value!r}: no host name after {scheme}://")
     return value
+
+
+# A URL field: validated item by item, so that an error names the list index (``feeds[1]``).
+HttpUrl = Annotated[str, AfterValidator(_check_url)]
 
 
 class _Model(BaseModel):
@@ -86,16 +113,11 @@ class _Model(BaseModel):
 class Listing(_Model):
     """Category listing pages and how to page through them."""
 
-    urls: list[str] = Field(min_length=1)
+    urls: list[HttpUrl] = Field(min_length=1)
     article_pattern: str | None = None
     article_selector: str | None = None
     next_selector: str | None = None
     max_pages: int = Field(default=5, ge=1, le=MAX_LISTING_PAGES)
-
-    @field_validator("urls")
-    @classmethod
-    def check_urls(cls, v: list[str]) -> list[str]:
-        return [_check_url(u) for u in v]
 
     @field_validator("article_pattern")
     @classmethod
@@ -109,15 +131,10 @@ class Listing(_Model):
 
 
 class Discovery(_Model):
-    feeds: list[str] = Field(default_factory=list)
-    sitemaps: list[str] = Field(default_factory=list)
+    feeds: list[HttpUrl] = Field(default_factory=list)
+    sitemaps: list[HttpUrl] = Field(default_factory=list)
     listings: list[Listing] = Field(default_factory=list)
     article_pattern: str | None = None
-
-    @field_validator("feeds", "sitemaps")
-    @classmethod
-    def check_urls(cls, v: list[str]) -> list[str]:
-        return [_check_url(u) for u in v]
 
     @field_validator("article_pattern")
     @classmethod
@@ -204,15 +221,10 @@ class RequestOptions(_Model):
     in JavaScript, so its HTML pages are loaded by Chromium (``spiders/browser.py``).
     """
 
-    cookies_from: str | None = None
+    cookies_from: HttpUrl | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     unsupported: str | None = None
     render: Literal["http", "browser"] = "http"
-
-    @field_validator("cookies_from")
-    @classmethod
-    def check_cookies_from(cls, v: str | None) -> str | None:
-        return None if v is None else _check_url(v)
 
     @field_validator("headers")
     @classmethod
@@ -238,7 +250,7 @@ class Source(_Model):
     kind: SourceKind
     province: str | None = None
     province_2025: str | None = None
-    homepage: str
+    homepage: HttpUrl
     languages: list[str] = Field(default_factory=lambda: ["vi"])
     allowed_domains: list[str] = Field(default_factory=list)
     enabled: bool = True
@@ -275,11 +287,6 @@ class Source(_Model):
         if not ID_RE.match(v):
             raise ValueError(f"invalid id {v!r}: use lower-case letters, digits, '-' and '_'")
         return v
-
-    @field_validator("homepage")
-    @classmethod
-    def check_homepage(cls, v: str) -> str:
-        return _check_url(v)
 
     @field_validator("languages")
     @classmethod

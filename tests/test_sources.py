@@ -55,7 +55,7 @@ def test_good_registry_derives_2025_unit_and_domains():
         ),
         (
             ('["${BASE:-https://portal.example.vn}/tin-tuc"]', '["tin-tuc"]'),
-            "discovery.listings[0].urls: invalid URL 'tin-tuc'",
+            "discovery.listings[0].urls[0]: invalid URL 'tin-tuc'",
         ),
         (("province: Hoa Binh", "province: Atlantis"), "province: unknown province 'Atlantis'"),
         (("{every: 2h}", "{every: soon}"), "schedule.every: invalid duration 'soon'"),
@@ -74,6 +74,49 @@ def test_bad_registry_one_line_error_names_file_source_and_field(change, expecte
     assert "\n" not in message
     assert expected in message
     assert message.startswith("s.yaml")
+
+
+HOMEPAGE = "    homepage: https://portal.example.vn/"
+LISTING = '["${BASE:-https://portal.example.vn}/tin-tuc"]'
+FEEDS_AT = "    discovery:\n"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ((HOMEPAGE, "    homepage: ftp://portal.example.vn/"), "homepage: invalid URL 'ftp://portal.example.vn/': scheme 'ftp'"),
+        ((HOMEPAGE, "    homepage: file:///etc/passwd"), "homepage: invalid URL 'file:///etc/passwd': scheme 'file'"),
+        ((HOMEPAGE, "    homepage: 'javascript:alert(1)'"), "homepage: invalid URL 'javascript:alert(1)': scheme 'javascript'"),
+        ((HOMEPAGE, "    homepage: mailto:so@example.vn"), "homepage: invalid URL 'mailto:so@example.vn': scheme 'mailto'"),
+        ((HOMEPAGE, "    homepage: portal.example.vn/"), "homepage: invalid URL 'portal.example.vn/': no http:// or https:// scheme"),
+        ((HOMEPAGE, "    homepage: 'http:///tin-tuc'"), "homepage: invalid URL 'http:///tin-tuc': no host name"),
+        ((HOMEPAGE, "    homepage: 'https://portal.example.vn:99999/'"), "homepage: invalid URL 'https://portal.example.vn:99999/': Port out of range"),
+        ((HOMEPAGE, "    homepage: 'https://portal example.vn/'"), "homepage: invalid URL 'https://portal example.vn/': contains a space"),
+        ((LISTING, '["https://portal.example.vn/a", "ftp://portal.example.vn/b"]'), "discovery.listings[0].urls[1]: invalid URL 'ftp://portal.example.vn/b'"),
+        ((FEEDS_AT, FEEDS_AT + "      feeds: [https://portal.example.vn/rss, 'javascript:void(0)']\n"), "discovery.feeds[1]: invalid URL 'javascript:void(0)'"),
+        ((FEEDS_AT, FEEDS_AT + "      sitemaps: ['file:///srv/sitemap.xml']\n"), "discovery.sitemaps[0]: invalid URL 'file:///srv/sitemap.xml'"),
+        ((FEEDS_AT, "    request: {cookies_from: 'mailto:a@b.vn'}\n" + FEEDS_AT), "request.cookies_from: invalid URL 'mailto:a@b.vn'"),
+    ],
+)  # fmt: skip
+def test_registry_rejects_urls_the_crawler_cannot_fetch(change, expected):
+    """Only http(s) URLs with a host: an ftp:, file:, javascript: or mailto: URL (or a bare host
+    name) is refused at load time with the source and the field, not skipped mid-crawl."""
+    text = GOOD.replace(*change)
+    assert text != GOOD
+    with pytest.raises(RegistryError) as info:
+        parse_registry(text, "s.yaml", env={})
+    message = str(info.value)
+    assert message.startswith("s.yaml:") and "source 'demo-portal': " in message, message
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_registry_accepts_http_and_https_urls_with_ports_and_queries():
+    text = GOOD.replace(
+        LISTING, '["http://127.0.0.1:8472/TinTuc.aspx?CatId=5", "https://portal.example.vn/x#top"]'
+    )
+    urls = parse_registry(text, env={}).sources[0].discovery.listings[0].urls
+    assert urls == ["http://127.0.0.1:8472/TinTuc.aspx?CatId=5", "https://portal.example.vn/x#top"]
 
 
 def test_duplicate_ids_unset_env_and_yaml_syntax():
