@@ -14,7 +14,8 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-run: setup ## crawl every enabled source in sources.yaml
+run: setup ## check the installation (newsmon doctor), then crawl every enabled source in sources.yaml
+	$(BIN)/newsmon doctor
 	$(BIN)/newsmon crawl --all
 
 # The tests run against real services: tests/services.sh starts (or reuses) a throwaway PostgreSQL
