@@ -34,6 +34,28 @@ def newsmon(
     )
 
 
+def free_port_base(count: int = 4) -> int:
+    """A port N with N to N+count-1 all free on 127.0.0.1, below Linux's ephemeral range (so no
+    outgoing connection takes one meanwhile): a test must not need 8471-8474 to be free."""
+    import random
+    import socket
+
+    for _ in range(200):
+        base = random.randrange(20000, 30000)
+        held: list[socket.socket] = []
+        try:
+            for port in range(base, base + count):
+                held.append(socket.socket())
+                held[-1].bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in held:
+                sock.close()
+    raise RuntimeError(f"no {count} consecutive free ports found on 127.0.0.1")
+
+
 def crawl(
     db_url: str, env: dict[str, str], *extra: str, sources: Path = SAMPLE_SOURCES
 ) -> list[dict[str, Any]]:

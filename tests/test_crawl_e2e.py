@@ -134,7 +134,7 @@ def test_dead_sources_record_one_failure_each_and_exit_cleanly(database_url, tmp
 @pytest.mark.one_backend  # the first crawl fixture covers the same path
 def test_demo_stores_every_sample_article(database_url):
     db_url = database_url
-    result = newsmon(["demo"], db_url, {})
+    result = newsmon(["demo", "--port-base", "0"], db_url, {})  # any free ports: 8471 may be taken
     assert result.returncode == 0, result.stderr[-3000:]
     n = len(catalog())
     assert f"{n} of {n} sample articles stored" in result.stdout

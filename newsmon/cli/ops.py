@@ -234,21 +234,22 @@ def db_downgrade(obj: Context, revision: str) -> None:
 
 @main.command()
 @click.option(
-    "--port-base", type=int, default=0, help="First port for the sample sites (default: free ports)."
+    "--port-base",
+    type=click.IntRange(0, 65532),
+    default=None,
+    metavar="N",
+    help="Serve the sample sites on ports N to N+3 (default: 8471 to 8474, the same every run, so that "
+    "a second run is incremental; 0: any free ports, new URLs each run).",
 )
 @click.option("--serve", "keep_serving", is_flag=True, help="Keep serving the sample sites after the crawl.")
 @click.pass_obj
 @wrap_errors
-def demo(obj: Context, port_base: int, keep_serving: bool) -> None:
-    """Serve the bundled sample sites on 127.0.0.1, crawl them, and show what was stored."""
+def demo(obj: Context, port_base: int | None, keep_serving: bool) -> None:
+    """Serve the bundled sample sites on 127.0.0.1, crawl them, and show what was stored.
+    Exit 1 if fewer articles are stored than the sample sites hold."""
     import os
 
-    from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
-
-    ports = None
-    if port_base:
-        ports = {site: port_base + i for i, site in enumerate(DEFAULT_PORTS)}
-    sites = SampleSites(ports=ports or {site: 0 for site in DEFAULT_PORTS}).start()
+    sites = _start_sample_sites(port_base)
     try:
         os.environ.update(sites.env())
         obj.sources_path = config.NEWSMON_SAMPLE_SOURCES
@@ -257,7 +258,12 @@ def demo(obj: Context, port_base: int, keep_serving: bool) -> None:
         ids = [s.id for s in obj.registry.enabled()]
         run_ids = run_crawls(obj, ids, notify=err.print, NEWSMON_TRIGGER="demo", **_LOOPBACK_SETTINGS)
         print_runs(obj, run_ids)
-        _print_demo_summary(obj, ids, catalog())
+        stored, expected = _print_demo_summary(obj, ids, sites)
+        if stored < expected:
+            raise DemoFailed(
+                f"{stored} of {expected} sample articles stored: {_shortfall_reason(obj, ids, run_ids)}; "
+                "run `newsmon doctor` to check the installation"
+            )
         if keep_serving:
             err.print("serving the sample sites; Ctrl-C to stop")
             import time
@@ -270,6 +276,33 @@ def demo(obj: Context, port_base: int, keep_serving: bool) -> None:
         sites.stop()
 
 
+class DemoFailed(UsageError):
+    """The demo ran but stored less than the sample sites hold: the installation is broken."""
+
+    exit_code = 1
+
+
+def _start_sample_sites(port_base: int | None) -> Any:
+    """The sample sites on their fixed ports (the same URLs every run: the second crawl is
+    incremental), on N to N+3, or on free ports (``port_base`` 0)."""
+    from newsmon.sample_sites.server import DEFAULT_PORTS, PortUnavailable, SampleSites
+
+    if port_base is None:
+        ports = dict(DEFAULT_PORTS)
+    else:
+        ports = {site: port_base + i if port_base else 0 for i, site in enumerate(DEFAULT_PORTS)}
+    try:
+        return SampleSites(ports=ports).start()
+    except PortUnavailable as exc:
+        instead = (
+            "pass --port-base N to use ports N to N+3" if port_base is None else "choose another --port-base"
+        )
+        raise UsageError(
+            f"port {exc.port} for the sample site {exc.site} is busy ({exc.reason}): "
+            f"stop the program using it, or {instead}"
+        ) from None
+
+
 # Our own server on loopback: no politeness delays needed.
 _LOOPBACK_SETTINGS = {
     "DOWNLOAD_DELAY": 0,
@@ -280,10 +313,17 @@ _LOOPBACK_SETTINGS = {
 }
 
 
-def _print_demo_summary(obj: Context, source_ids: list[str], expected: list[dict[str, Any]]) -> None:
+def _print_demo_summary(obj: Context, source_ids: list[str], sites: Any) -> tuple[int, int]:
+    """Show the sample articles stored (at this run's URLs) and the article pages this run
+    downloaded; return (stored, held by the sample sites)."""
+    from newsmon.sample_sites.server import catalog
+    from pipeline.urls import canonical_url
+
+    articles = catalog()
+    expected = {canonical_url(sites.urls[a["site"]] + a["path"]) for a in articles}
     with session_scope(obj.sessions) as session:
         stored = [a for sid in source_ids for a in repo.list_articles(session, source_id=sid, limit=None)]
-        rows = [article_row(a) for a in stored]
+        rows = [article_row(a) for a in stored if a.canonical_url in expected]
     table = Table(title=f"{len(rows)} article(s) stored from the sample sites")
     for col in ("id", "published", "source", "lang", "title"):
         table.add_column(col, overflow="fold")
@@ -291,9 +331,35 @@ def _print_demo_summary(obj: Context, source_ids: list[str], expected: list[dict
         published = r["published"][:16].replace("T", " ") if r["published"] else "-"
         table.add_row(str(r["id"]), published, r["source"] or "-", r["language"] or "-", r["title"] or "-")
     out.print(table)
+    pages = {(a["site"], a["path"]) for a in articles}
+    fetched = sum((r.site, r.path) in pages for r in sites.requests)
+    out.print(
+        f"{fetched} article page(s) downloaded this run, {len(sites.requests) - fetched} other request(s) "
+        "(robots.txt, feeds, sitemaps, listings)"
+    )
     out.print(
         f"{len(rows)} of {len(expected)} sample articles stored; database: {_safe_url(obj.database_url)}"
     )
+    return len(rows), len(expected)
+
+
+def _shortfall_reason(obj: Context, source_ids: list[str], run_ids: list[int]) -> str:
+    """Why articles are missing: crawls that did not run or had errors, broken libraries."""
+    from newsmon.cli.doctor import FAIL, dependency_checks
+    from storage.models import CrawlRun
+
+    reasons = []
+    with session_scope(obj.sessions) as session:
+        runs = [r for r in (session.get(CrawlRun, rid) for rid in run_ids) if r is not None]
+        for run in runs:
+            errors = ", ".join(f"{k}={v}" for k, v in sorted((run.error_counts or {}).items()))
+            if run.status != "finished" or errors:
+                reasons.append(f"{run.source_id} {run.status}" + (f" ({errors})" if errors else ""))
+    missing = sorted(set(source_ids) - {r.source_id for r in runs})
+    if missing:
+        reasons.append(f"no crawl ran for {', '.join(missing)} (it failed to start; see the log above)")
+    reasons += [f"{c.detail} (fix: {c.fix})" for c in dependency_checks() if c.status == FAIL]
+    return "; ".join(reasons) or "the crawls finished without errors but stored fewer articles"
 
 
 def _safe_url(url: str) -> str:

@@ -44,6 +44,14 @@ MAX_BODY = 1_000_000
 _HOST_RE = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 
 
+class PortUnavailable(OSError):
+    """A sample site cannot listen on its port (another program holds it)."""
+
+    def __init__(self, site: str, host: str, port: int, reason: str) -> None:
+        super().__init__(f"sample site {site!r}: cannot listen on {host}:{port}: {reason}")
+        self.site, self.host, self.port, self.reason = site, host, port, reason
+
+
 class RequestRecord(NamedTuple):
     """One served request. ``status`` 0: no response was sent (reset, timeout, dark)."""
 
@@ -86,9 +94,7 @@ class SampleSites:
                 self.urls[site] = f"http://{url_host}:{server.server_port}"
         except OSError as exc:
             self.stop()
-            raise OSError(
-                f"sample site {site!r}: cannot listen on {self.host}:{self.ports[site]}: {exc}"
-            ) from exc
+            raise PortUnavailable(site, self.host, self.ports[site], exc.strerror or str(exc)) from exc
         for site, server in self._servers.items():
             thread = threading.Thread(
                 target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=f"sample-{site}", daemon=True

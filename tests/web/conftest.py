@@ -52,7 +52,7 @@ def web_db(tmp_path_factory: pytest.TempPathFactory, database_server: DatabaseSe
     """SQLite, or a PostgreSQL database when the suite runs on PostgreSQL (marker ``db``)."""
     tmp = tmp_path_factory.mktemp("web")
     url = database_server.new("web", tmp)
-    newsmon(url, "demo")
+    newsmon(url, "demo", "--port-base", "0")  # any free ports: 8471-8474 may be taken
     newsmon(url, "ingest", *map(str, SEEDS), str(republished_copy_of_001(tmp)), str(hostile_page(tmp)),
             "--no-deliver")  # fmt: skip
     sessions = session_factory(make_engine(url))
