@@ -44,6 +44,23 @@ class Page:
 
 
 @dataclass
+class AttachmentFile:
+    """A document (PDF, DOCX) linked from an article, as downloaded.
+
+    ``article_url`` is the page that links it (None when a listing or sitemap linked the
+    file itself).
+    """
+
+    url: str
+    body: bytes
+    article_url: str | None = None
+    content_type: str | None = None
+    source_id: str | None = None
+    status: int = 200
+    fetched_at: datetime | None = None
+
+
+@dataclass
 class Extracted:
     """What extraction makes of one page: clean text and metadata, NFC-normalised."""
 

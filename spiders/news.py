@@ -24,8 +24,9 @@ import scrapy
 from scrapy.http import FormRequest, Request, Response, TextResponse
 from twisted.python.failure import Failure
 
+from pipeline.extract.attachments import attachment_kind, is_attachment_url
 from pipeline.sources import Listing, RegistryError, Source, load_registry, parse_duration
-from pipeline.types import Page
+from pipeline.types import AttachmentFile, Page
 from pipeline.urls import canonical_url, same_site, strip_tracking
 from spiders.browser import BrowserMissing, enable_browser
 from spiders.discovery import (
@@ -55,6 +56,11 @@ DISCOVERY_PRIORITY = 10
 FOLLOW_UP_PRIORITY = -10
 # Pages followed on a learned listing (the registry's listings say their own cap).
 LEARNED_MAX_PAGES = 10
+# Documents (PDF, DOCX) linked from an article: fetched unless NEWSMON_ATTACHMENTS is off, at
+# most this many per article and this big each (settings NEWSMON_ATTACHMENTS_PER_ARTICLE and
+# NEWSMON_ATTACHMENT_MAX_BYTES).
+ATTACHMENTS_PER_ARTICLE = 10
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 
 
 def parse_since(value: str | datetime | None) -> datetime | None:
@@ -465,10 +471,17 @@ class NewsSpider(scrapy.Spider):
                 meta={"newsmon_kind": "article"},
             )
 
-    def parse_article(self, response: Response) -> Iterable[Page]:
+    def parse_article(self, response: Response) -> Iterable[Page | AttachmentFile | Request]:
         assert self.source is not None
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
-        if ctype and not any(t in ctype for t in ("html", "xml", "text/plain")):
+        html_like = not ctype or any(t in ctype for t in ("html", "xml", "text/plain"))
+        if attachment_kind(head=response.body[:4096]) != "other" or (
+            not html_like and attachment_kind(response.url, ctype) != "other"
+        ):
+            # A listing or sitemap that links the document itself (a plan published as a PDF).
+            yield self._attachment_item(response, None)
+            return
+        if not html_like:
             self.report_error(response.url, "not_html", response.status, f"unsupported content type {ctype}")
             return
         redirects = response.request.meta.get("redirect_urls") or []
@@ -483,6 +496,63 @@ class NewsSpider(scrapy.Spider):
             fetched_at=datetime.now(UTC),
             source_id=self.source.id,
             requested_url=redirects[0] if redirects else None,
+        )
+        if isinstance(response, TextResponse):
+            yield from self.attachment_requests(response)
+
+    # --- attachments -------------------------------------------------------
+
+    def attachment_requests(self, response: TextResponse) -> Iterable[Request]:
+        """Requests for the same-site PDF and DOCX files the article links, not fetched before."""
+        settings = self.crawler.settings
+        if not settings.getbool("NEWSMON_ATTACHMENTS", True):
+            return
+        cap = settings.getint("NEWSMON_ATTACHMENTS_PER_ARTICLE", ATTACHMENTS_PER_ARTICLE)
+        links: list[Link] = []
+        seen: set[str] = set()
+        for href in response.css("a::attr(href)").getall():
+            href = href.strip()
+            if not href or href.startswith(("#", "javascript:", "mailto:")):
+                continue
+            url = urljoin(response.url, href)
+            if not is_attachment_url(url) or not self._allowed(url) or url in seen:
+                continue
+            seen.add(url)
+            links.append(Link(url))
+            if len(links) >= cap:
+                break
+        article_url = canonical_url(response.url)
+        max_bytes = settings.getint("NEWSMON_ATTACHMENT_MAX_BYTES", ATTACHMENT_MAX_BYTES)
+        for link in self._new(links):
+            key = canonical_url(link.url)
+            if key in self._scheduled:
+                continue
+            self._scheduled.add(key)
+            self.crawler.stats.inc_value("newsmon/attachments/requested")
+            yield Request(
+                strip_tracking(link.url),
+                headers=self._headers(),
+                callback=self.parse_attachment,
+                errback=self.on_error,
+                cb_kwargs={"article_url": article_url},
+                meta={"newsmon_kind": "attachment", "download_maxsize": max_bytes},
+            )
+
+    def parse_attachment(
+        self, response: Response, article_url: str | None = None
+    ) -> Iterable[AttachmentFile]:
+        yield self._attachment_item(response, article_url)
+
+    def _attachment_item(self, response: Response, article_url: str | None) -> AttachmentFile:
+        assert self.source is not None
+        return AttachmentFile(
+            url=response.url,
+            body=response.body,
+            article_url=article_url,
+            content_type=response.headers.get(b"Content-Type", b"").decode("latin-1") or None,
+            source_id=self.source.id,
+            status=response.status,
+            fetched_at=datetime.now(UTC),
         )
 
     # --- errors ----------------------------------------------------------

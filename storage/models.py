@@ -155,6 +155,34 @@ class Page(Base):
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class Attachment(Base):
+    """A document (PDF, DOCX) linked from an article: its raw bytes (compressed) and its text.
+
+    ``article_url`` is the canonical URL of the linking article (NULL when a listing linked
+    the file itself); the article's ``search_text`` includes the text of its attachments.
+    ``status``: text | no_text_layer | unreadable | unsupported (pipeline.extract.attachments).
+    """
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    canonical_url: Mapped[str] = mapped_column(String(2048), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    article_url: Mapped[str | None] = mapped_column(String(2048), index=True)
+    source_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    pages: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    sha1: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Article(Base):
     """A clean article, unique by canonical URL."""
 

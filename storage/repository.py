@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from storage.models import Alert, Article, CrawlRun, Event, FetchError, Page, Source, utcnow
+from storage.models import Alert, Article, Attachment, CrawlRun, Event, FetchError, Page, Source, utcnow
 
 _COMPRESS_LEVEL = 6
 MAX_ID = 2**31 - 1  # INTEGER primary keys
@@ -115,6 +115,11 @@ def known_urls(session: Session, canonical_urls: Iterable[str]) -> set[str]:
             found.add(canonical)
             if requested:
                 found.add(requested)
+    for i in range(0, len(urls), _IN_CHUNK):  # documents linked from articles are fetched once too
+        chunk = urls[i : i + _IN_CHUNK]
+        found.update(
+            session.scalars(select(Attachment.canonical_url).where(Attachment.canonical_url.in_(chunk)))
+        )
     return found & set(urls)
 
 
@@ -210,6 +215,69 @@ def count_pages(session: Session, **filters: Any) -> int:
     if filters.get("since"):
         stmt = stmt.where(Page.fetched_at >= filters["since"])
     return session.scalar(stmt) or 0
+
+
+# --- attachments -----------------------------------------------------------
+
+
+def upsert_attachment(
+    session: Session,
+    *,
+    canonical_url: str,
+    url: str,
+    body: bytes,
+    kind: str,
+    status: str,
+    article_url: str | None = None,
+    source_id: str | None = None,
+    content_type: str | None = None,
+    title: str | None = None,
+    text: str | None = None,
+    pages: int | None = None,
+    message: str | None = None,
+    fetched_at: datetime | None = None,
+) -> tuple[int, bool]:
+    """Store an attachment and its text (a second fetch replaces both); returns (id, whether new)."""
+    values = {
+        "canonical_url": canonical_url, "url": url, "article_url": article_url, "source_id": source_id,
+        "kind": kind, "status": status, "content_type": content_type, "title": title, "text": text,
+        "pages": pages, "body": compress(body), "size": len(body), "sha1": hashlib.sha1(body).hexdigest(),
+        "message": message, "fetched_at": fetched_at or utcnow(),
+    }  # fmt: skip
+    existed = session.scalar(select(Attachment.id).where(Attachment.canonical_url == canonical_url))
+    stmt = _insert(session, Attachment).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["canonical_url"],
+        set_={k: stmt.excluded[k] for k in values if k != "canonical_url"},
+    )
+    attachment_id = session.execute(stmt.returning(Attachment.id)).scalar_one()
+    return attachment_id, existed is None
+
+
+def article_attachments(session: Session, article_canonical_url: str) -> list[Attachment]:
+    """The documents an article links, in the order they were fetched."""
+    return list(
+        session.scalars(
+            select(Attachment).where(Attachment.article_url == article_canonical_url).order_by(Attachment.id)
+        )
+    )
+
+
+def attachment_texts(session: Session, article_canonical_url: str) -> list[str]:
+    """The readable text of an article's attachments (what its search text includes)."""
+    return [
+        t
+        for t in session.scalars(
+            select(Attachment.text)
+            .where(Attachment.article_url == article_canonical_url, Attachment.status == "text")
+            .order_by(Attachment.id)
+        )
+        if t
+    ]
+
+
+def attachment_body(attachment: Attachment) -> bytes:
+    return zlib.decompress(attachment.body)
 
 
 # --- articles --------------------------------------------------------------

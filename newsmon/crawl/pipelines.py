@@ -19,7 +19,7 @@ from twisted.internet.threads import deferToThread
 from newsmon.crawl.context import CrawlContext, get_context
 from newsmon.crawl.extensions import database_failure, with_reconnect
 from newsmon.services.store import Outcome
-from pipeline.types import Page
+from pipeline.types import AttachmentFile, Page
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,35 @@ class StoragePipeline:
         outcome.page_new = True
         return outcome
 
-    async def process_item(self, item: Page) -> Page:
+    async def _in_thread(self, item: Page | AttachmentFile, work: object, *args: object) -> object:
+        """``work(*args)`` in a thread; a database that refuses writes stops the crawl."""
+        try:
+            return await maybe_deferred_to_future(deferToThread(work, *args))
+        except SQLAlchemyError as exc:
+            message = database_failure(self.crawler, exc)
+            if message is None:
+                raise
+            raise DatabaseUnavailable(f"{item.url}: {message}", log_level="DEBUG") from None
+
+    async def _attachment(self, item: AttachmentFile) -> AttachmentFile:
+        """Store a document and its text; one that cannot be read is recorded as an error too."""
+        store = self.context.store
+        saved = await self._in_thread(item, lambda: with_reconnect(lambda: store.save_attachment(item)))
+        stats = self.crawler.stats
+        stats.inc_value(f"newsmon/attachments/{saved.status}")
+        if saved.status in ("unreadable", "unsupported"):
+            self.crawler.spider.report_error(
+                item.url, "attachment", item.status, saved.message or saved.status
+            )
+        return item
+
+    async def process_item(self, item: Page | AttachmentFile) -> Page | AttachmentFile:
+        if isinstance(item, AttachmentFile):
+            if self.crawler.stats.get_value("newsmon/database_error") is not None:
+                raise DatabaseUnavailable(
+                    f"{item.url}: not stored, the database refused writes", log_level="DEBUG"
+                )
+            return await self._attachment(item)
         if not isinstance(item, Page):
             return item
         spider = self.crawler.spider
@@ -67,13 +95,7 @@ class StoragePipeline:
                 f"{item.url}: not stored, the database refused writes", log_level="DEBUG"
             )
         run_id = getattr(spider, "crawl_run_id", None)
-        try:
-            outcome: Outcome = await maybe_deferred_to_future(deferToThread(self._ingest, item, run_id))
-        except SQLAlchemyError as exc:
-            message = database_failure(self.crawler, exc)
-            if message is None:
-                raise
-            raise DatabaseUnavailable(f"{item.url}: {message}", log_level="DEBUG") from None
+        outcome: Outcome = await self._in_thread(item, self._ingest, item, run_id)  # type: ignore[assignment]
         stats = self.crawler.stats
         stats.inc_value("newsmon/pages_stored" if outcome.page_new else "newsmon/pages_known")
         if outcome.status == "known":

@@ -11,13 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timezone
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsmon.services.alerts import AlertsConfig, queue_event_alerts
 from newsmon.services.enrich import enrich_article
+from pipeline.extract.attachments import AttachmentText, extract_attachment
 from pipeline.process import ExtractionFailed, process_page
 from pipeline.text import search_document
-from pipeline.types import Article, Page, Selectors
+from pipeline.types import Article, AttachmentFile, Page, Selectors
 from pipeline.urls import canonical_url
 from storage import repository as repo
 from storage.db import database_error_kind, session_scope
@@ -137,9 +139,11 @@ class ArticleStore:
                 logger.exception("processing failed for %s", page.url)
                 repo.mark_page(session, page_id, "error", f"{type(exc).__name__}: {exc}")
                 return Outcome(page_id, False, "failed", error=f"{type(exc).__name__}: {exc}")
-            article_id, status = repo.upsert_article(
-                session, article.canonical_url, **_article_fields(article, page_id)
-            )
+            fields = _article_fields(article, page_id)
+            documents = repo.attachment_texts(session, article.canonical_url)
+            if documents:  # a reprocessed article keeps its documents' words in its search text
+                fields["search_text"] = search_document(article.title, article.lead, article.text, *documents)
+            article_id, status = repo.upsert_article(session, article.canonical_url, **fields)
             repo.serialize_enrichment(session)
             try:
                 with session.begin_nested():  # a savepoint: a bug here must not lose the article
@@ -166,6 +170,34 @@ class ArticleStore:
                 enriched.event_id,
                 enriched.event_created,
             )
+
+    def save_attachment(self, item: AttachmentFile) -> AttachmentText:
+        """Extract a document's text, store it with its bytes, and add its words to the
+        linking article's search text (so a search finds the article by its plan's words)."""
+        extracted = extract_attachment(item.body, url=item.url, content_type=item.content_type)
+        with session_scope(self.sessions) as session:
+            repo.upsert_attachment(
+                session,
+                canonical_url=canonical_url(item.url),
+                url=item.url,
+                body=item.body,
+                kind=extracted.kind,
+                status=extracted.status,
+                article_url=item.article_url,
+                source_id=item.source_id,
+                content_type=item.content_type,
+                title=extracted.title,
+                text=extracted.text or None,
+                pages=extracted.pages,
+                message=extracted.message,
+                fetched_at=item.fetched_at or datetime.now(UTC),
+            )
+            if item.article_url and extracted.status == "text":
+                row = session.scalar(select(ArticleRow).where(ArticleRow.canonical_url == item.article_url))
+                if row is not None:
+                    documents = repo.attachment_texts(session, item.article_url)
+                    row.search_text = search_document(row.title, row.lead, row.text, *documents)
+        return extracted
 
     def ingest(
         self, page: Page, run_id: int | None = None, replace: bool = False, published: datetime | None = None

@@ -37,7 +37,7 @@ from newsmon.services.search.postgres import pg_matching  # PostgreSQL full text
 from newsmon.services.search.query import Node, Not, Or, Term, parse_query, positive_terms
 from newsmon.services.search.snippets import snippet
 from pipeline.text import search_document
-from storage.models import Article, Event
+from storage.models import Article, Attachment, Event
 
 
 def to_like(node: Node | None) -> sa.ColumnElement[bool] | None:
@@ -296,16 +296,31 @@ def reindex(session: Session, batch: int = 1000) -> int:
     last, count = 0, 0
     while True:
         rows = session.execute(
-            sa.select(Article.id, Article.title, Article.lead, Article.text)
+            sa.select(Article.id, Article.canonical_url, Article.title, Article.lead, Article.text)
             .where(Article.id > last)
             .order_by(Article.id)
             .limit(batch)
         ).all()
         if not rows:
             break
+        documents: dict[str, list[str]] = {}  # the text of the PDF/DOCX files each article links
+        for article_url, text in session.execute(
+            sa.select(Attachment.article_url, Attachment.text)
+            .where(Attachment.article_url.in_([r.canonical_url for r in rows]), Attachment.status == "text")
+            .order_by(Attachment.id)
+        ):
+            documents.setdefault(article_url, []).append(text or "")
         session.execute(
             sa.update(Article),
-            [{"id": r.id, "search_text": search_document(r.title, r.lead, r.text)} for r in rows],
+            [
+                {
+                    "id": r.id,
+                    "search_text": search_document(
+                        r.title, r.lead, r.text, *documents.get(r.canonical_url, ())
+                    ),
+                }
+                for r in rows
+            ],
         )
         last, count = rows[-1].id, count + len(rows)
     if uses_fts(session):
