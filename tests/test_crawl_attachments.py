@@ -20,9 +20,9 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from newsmon.sample_sites.documents import docx_file, scan_pdf, text_pdf
 from storage.db import make_engine, session_factory, session_scope
 from storage.models import Attachment, FetchError
-from tests.attachment_files import docx_file, scan_pdf, text_pdf
 from tests.e2e_helpers import FAST, articles, newsmon
 
 BODY = (
@@ -195,3 +195,24 @@ def test_attachments_can_be_turned_off(doc_site: str, tmp_path: Path) -> None:
     stored, _ = _stored(db_url)
     assert set(stored) == {"quyet-dinh-1079.pdf"}  # linked by the sitemap itself, so still an item
     assert "/uploads/ke-hoach-21.pdf" not in DocSite.hits
+
+
+def test_sample_department_site_serves_its_plan_as_attachments(tmp_path: Path) -> None:
+    """The demo's ASP.NET department site links a plan PDF and a programme DOCX from its plan
+    article; a crawl stores both with their text, and search finds the article by them."""
+    from newsmon.sample_sites import DEFAULT_PORTS, SampleSites, catalog
+    from tests.e2e_helpers import crawl
+
+    expected = {d["file"] for a in catalog() for d in a["attachments"]}
+    assert expected == {"KH-45-STTTT-2024.pdf", "ChuongTrinh-TapHuan-2024.docx"}
+    db_url = f"sqlite:///{tmp_path / 'sample.db'}"
+    with SampleSites(ports=dict.fromkeys(DEFAULT_PORTS, 0)) as sites:
+        crawl(db_url, sites.env())
+    stored, _ = _stored(db_url)
+    assert set(stored) == expected
+    assert all(a.status == "text" for a in stored.values())
+    assert stored["ChuongTrinh-TapHuan-2024.docx"].kind == "docx"  # served as octet-stream
+    from newsmon.sample_sites import SOURCES
+
+    hits = _search(db_url, SOURCES, "kiem tra cuoi khoa")
+    assert hits == ["Kế hoạch tổ chức tập huấn công tác thông tin đối ngoại về quyền con người năm 2024"]

@@ -31,6 +31,7 @@ _OPTIONAL = (
     "notes",
     "figures",
     "attribution",
+    "attachments",
 )
 
 
@@ -48,6 +49,24 @@ class Figure:
     def caption_text(self) -> str:
         """The caption as printed under the photo, with the photo credit if any."""
         return f"{self.caption} (Ảnh: {self.credit})" if self.credit else self.caption
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file the article links (a plan as PDF, a programme as DOCX), built when served."""
+
+    file: str  # the file name in the site's upload folder
+    title: str  # the link text
+    lines: tuple[str, ...]  # its text; a PDF's lines are Latin-1 (Helvetica, no embedded font)
+
+    @property
+    def kind(self) -> str:
+        return "docx" if self.file.lower().endswith(".docx") else "pdf"
+
+    def render(self) -> bytes:
+        from newsmon.sample_sites.documents import docx_file, text_pdf
+
+        return docx_file(list(self.lines)) if self.kind == "docx" else text_pdf(list(self.lines))
 
 
 @dataclass(frozen=True)
@@ -69,6 +88,7 @@ class Article:
     notes: str = ""
     figures: tuple[Figure, ...] = ()
     attribution: str | None = None  # "Theo Nhân Dân" on a republished copy
+    attachments: tuple[Document, ...] = ()
 
     @property
     def paragraphs(self) -> list[str]:
@@ -107,6 +127,7 @@ class Article:
             "label": self.label,
             "event_key": self.event_key,
             "word_count": self.word_count,
+            "attachments": [{"file": d.file, "kind": d.kind, "title": d.title} for d in self.attachments],
         }
 
 
@@ -160,6 +181,10 @@ def _parse_article(site: str, raw: dict[str, Any]) -> Article:
         notes=raw.get("notes") or "",
         figures=figures,
         attribution=raw.get("attribution"),
+        attachments=tuple(
+            Document(d["file"], d["title"], tuple(str(line) for line in d["lines"]))
+            for d in raw.get("attachments") or ()
+        ),
     )
 
 

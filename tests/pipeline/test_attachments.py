@@ -6,8 +6,8 @@ import unicodedata
 
 import pytest
 
+from newsmon.sample_sites.documents import docx_file, encrypted_pdf, scan_pdf, text_pdf
 from pipeline.extract.attachments import attachment_kind, extract_attachment, is_attachment_url
-from tests.attachment_files import docx_file, encrypted_pdf, scan_pdf, text_pdf
 
 PLAN = ["Ke hoach to chuc hoi nghi tap huan", "cong tac thong tin doi ngoai nam 2025", "(Dak Lak, 12/5/2025)"]
 

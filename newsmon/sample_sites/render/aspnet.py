@@ -251,6 +251,12 @@ def article_page(req: Request, a: Article) -> Response:
         parts.extend(_figure(f) for f in a.figures_after(i))
     if a.author:
         parts.append(f'<p style="text-align: right;"><strong>{esc(a.author)}</strong></p>')
+    if a.attachments:
+        links = "".join(
+            f'<li><a href="/Upload/VanBan/{esc(d.file)}" target="_blank">{esc(d.title)}</a></li>'
+            for d in a.attachments
+        )
+        parts.append(f'<div class="attach"><strong>Văn bản đính kèm:</strong><ul>{links}</ul></div>')
     older = [x for x in load_site(SITE) if x.published < a.published]
     others = older[:5] or [x for x in load_site(SITE) if x.published > a.published][-5:]
     other = "".join(
@@ -340,6 +346,15 @@ def _postback_page(req: Request, cat_id: int) -> Response:
     return listing(req, cat_id, 1)
 
 
+def _document(name: str) -> Response:
+    """An attachment, served as IIS serves uploads: a DOCX as a bare octet-stream."""
+    doc = next((d for a in load_site(SITE) for d in a.attachments if d.file.lower() == name), None)
+    if doc is None:
+        return iis_404()
+    ctype = "application/pdf" if doc.kind == "pdf" else "application/octet-stream"
+    return Response(200, doc.render(), ctype, [*SERVER_HEADERS])
+
+
 def handle(req: Request) -> Response:
     """Route one request the way IIS + WebForms would."""
     path = req.path.lower()
@@ -350,6 +365,8 @@ def handle(req: Request) -> Response:
         )
     if path == "/robots.txt":
         return plain("User-agent: *\nAllow: /\n")
+    if path.startswith("/upload/vanban/"):
+        return _document(path.rsplit("/", 1)[1])
     if path.startswith(("/upload/", "/app_themes/")):
         return image(req) if path.endswith((".jpg", ".png", ".gif")) else Response(200, b"", "text/css")
     if path == "/default.aspx":

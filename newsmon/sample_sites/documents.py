@@ -1,5 +1,6 @@
-"""PDF and DOCX files built in the tests (no fixture binaries): a text PDF, a scan-like PDF
-with no text layer, an encrypted PDF, a DOCX with a table."""
+"""PDF and DOCX files built at request time (no binaries in the repository): a text PDF, a
+scan-like PDF with no text layer, an encrypted PDF, a DOCX with a table. The sample sites
+serve them as article attachments; the tests build their own with them."""
 
 from __future__ import annotations
 
