@@ -7,7 +7,9 @@ bug in extraction loses nothing: ``newsmon reprocess`` runs the stored pages aga
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timezone
 
@@ -85,6 +87,38 @@ def page_from_row(row: PageRow) -> Page:
     )
 
 
+class KeyedLocks:
+    """One lock per key, dropped when nobody holds it.
+
+    The crawl stores an article and the documents it links in worker threads, each in its own
+    transaction: without a lock per article URL, each could commit before seeing the other and
+    the article's search text would miss its documents' words.
+    """
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, int]] = {}
+
+    @contextmanager
+    def hold(self, key: str | None) -> Iterator[None]:
+        if key is None:
+            yield
+            return
+        with self._guard:
+            lock, users = self._locks.get(key, (threading.Lock(), 0))
+            self._locks[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                lock, users = self._locks[key]
+                if users <= 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)
+
+
 class ArticleStore:
     """Stores pages and their articles through a session factory.
 
@@ -101,6 +135,7 @@ class ArticleStore:
         self.sessions = sessions
         self.selectors_for = selectors_for or (lambda _sid: None)
         self.alerts = alerts
+        self._article_locks = KeyedLocks()
 
     def save_raw(self, page: Page, run_id: int | None = None, replace: bool = False) -> tuple[int, bool]:
         requested = canonical_url(page.requested_url) if page.requested_url else None
@@ -124,6 +159,10 @@ class ArticleStore:
         self, page_id: int, page: Page | None = None, published: datetime | None = None
     ) -> Outcome:
         """Run the pipeline over a stored page and upsert its article."""
+        with self._article_locks.hold(canonical_url(page.url) if page is not None else None):
+            return self._process_stored(page_id, page, published)
+
+    def _process_stored(self, page_id: int, page: Page | None, published: datetime | None) -> Outcome:
         with session_scope(self.sessions) as session:
             if page is None:
                 row = session.get(PageRow, page_id)
@@ -175,7 +214,7 @@ class ArticleStore:
         """Extract a document's text, store it with its bytes, and add its words to the
         linking article's search text (so a search finds the article by its plan's words)."""
         extracted = extract_attachment(item.body, url=item.url, content_type=item.content_type)
-        with session_scope(self.sessions) as session:
+        with self._article_locks.hold(item.article_url), session_scope(self.sessions) as session:
             repo.upsert_attachment(
                 session,
                 canonical_url=canonical_url(item.url),
