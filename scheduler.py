@@ -11,17 +11,19 @@ This module never imports a spider.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from newsmon.processes import pid_alive
+from newsmon.processes import FORCE_BACKSTOP, STOP_GRACE, StopSignals, pid_alive
 from pipeline.sources import Registry, Source, parse_duration
 
 logger = logging.getLogger(__name__)
@@ -29,8 +31,15 @@ logger = logging.getLogger(__name__)
 TIMEZONE = "Asia/Ho_Chi_Minh"
 JOB_PREFIX = "crawl:"
 
+# How long the crawls get after SIGTERM: their own stop grace, their forced exit, a margin;
+# then they are killed and their runs marked here. The scheduler itself is gone within
+# STOP_SECONDS of the signal (the issue's bound is 10 s).
+CHILD_GRACE = STOP_GRACE + FORCE_BACKSTOP + 1.0
+STOP_SECONDS = CHILD_GRACE + 1.5
+
 _children: set[subprocess.Popen[bytes]] = set()
 _children_lock = threading.Lock()
+_stopping = threading.Event()  # set when the scheduler stops: no job starts a crawl after it
 
 
 def crawl_job(source_id: str, database_url: str, sources_path: str, timeout: float) -> int:
@@ -49,15 +58,20 @@ def crawl_job(source_id: str, database_url: str, sources_path: str, timeout: flo
         return -1
     cmd = [sys.executable, "-m", "newsmon", "--database", database_url, "--sources", sources_path,
            "crawl", source_id, "--trigger", "scheduler"]  # fmt: skip
-    logger.info("starting crawl of %s", source_id)
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
-    with _children_lock:
+    with _children_lock:  # under the lock: stop_children sees every crawl started before it
+        if _stopping.is_set():
+            logger.info("crawl of %s not started: the scheduler is stopping", source_id)
+            return -1
+        logger.info("starting crawl of %s", source_id)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
         _children.add(proc)
     try:
         code = proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         logger.warning("crawl of %s exceeded %.0fs; stopping it", source_id, timeout)
         code = _stop(proc)
+        if code == -signal.SIGKILL:
+            mark_dead_runs(database_url)
     finally:
         with _children_lock:
             _children.discard(proc)
@@ -105,8 +119,25 @@ def _running_elsewhere(database_url: str, source_id: str) -> bool:
     return any(pid and pid_alive(pid) for (pid,) in rows)
 
 
-def _stop(proc: subprocess.Popen[bytes], grace: float = 60.0) -> int:
-    proc.send_signal(signal.SIGTERM)
+def mark_dead_runs(database_url: str) -> int:
+    """Mark the runs of crawls that died on this host (killed after their grace) interrupted
+    now, not at the next crawl of the source."""
+    from storage import repository as repo
+    from storage.db import make_engine, session_factory, session_scope
+
+    engine = make_engine(database_url)
+    try:
+        with session_scope(session_factory(engine)) as session:
+            return repo.mark_stale_runs(session, socket.gethostname(), pid_alive)
+    finally:
+        engine.dispose()
+
+
+def _stop(proc: subprocess.Popen[bytes], grace: float = CHILD_GRACE) -> int:
+    """SIGTERM, then SIGKILL after ``grace``: a crawl stops itself within seconds (its runs
+    marked interrupted, what it stored kept), so the kill is for a crawl that hangs."""
+    with contextlib.suppress(ProcessLookupError):
+        proc.send_signal(signal.SIGTERM)
     try:
         return proc.wait(timeout=grace)
     except subprocess.TimeoutExpired:
@@ -114,12 +145,40 @@ def _stop(proc: subprocess.Popen[bytes], grace: float = 60.0) -> int:
         return proc.wait()
 
 
-def stop_children(grace: float = 60.0) -> None:
-    """Ask every running crawl to finish (SIGTERM), killing those that outlive ``grace``."""
+def stop_children(grace: float = CHILD_GRACE) -> list[int]:
+    """Ask every running crawl to finish (SIGTERM to all at once), kill those that outlive
+    ``grace`` (counted from the signal, for all together); returns the pids killed. No job
+    starts a crawl once this has begun."""
     with _children_lock:
+        _stopping.set()
         running = list(_children)
     for proc in running:
-        _stop(proc, grace)
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    killed = []
+    for proc in running:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            logger.warning("crawl (pid %s) still running after %.0fs: killing it", proc.pid, grace)
+            proc.kill()
+            proc.wait()
+            killed.append(proc.pid)
+    return killed
+
+
+def kill_children() -> None:
+    """SIGKILL every running crawl (the scheduler is forced out)."""
+    with _children_lock:
+        _stopping.set()
+        running = list(_children)
+    for proc in running:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+    for proc in running:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=1.0)
 
 
 def _maintenance_context(database_url: str) -> tuple[Any, Any]:
@@ -288,26 +347,39 @@ def run(
     timeout: float = 3600,
     on_ready: Callable[[Any], None] | None = None,
 ) -> None:
-    """Reconcile the jobs and run the scheduler until SIGTERM or SIGINT."""
+    """Reconcile the jobs and run the scheduler until SIGTERM or SIGINT.
+
+    The first signal: no new job starts, the running crawls get SIGTERM and
+    :data:`CHILD_GRACE` seconds (then SIGKILL, their runs marked here), and the scheduler
+    exits 0. A second signal kills the crawls, marks their runs and exits 128 + the signal.
+    The crawls share the scheduler's process group: a terminal's Ctrl-C reaches them too,
+    and counts as one request with the scheduler's own SIGTERM (see newsmon.processes).
+    """
+    stop = threading.Event()
+
+    def force(_signum: int, _code: int) -> None:
+        kill_children()
+        mark_dead_runs(database_url)
+
+    # Installed first: a signal during start-up stops the scheduler as well.
+    StopSignals(lambda _signum: stop.set(), force, grace=STOP_SECONDS).install()
     scheduler = build_scheduler(database_url, max_concurrent)
     # Start paused so that no job fires while the job list is being reconciled.
     scheduler.start(paused=True)
     changes = reconcile(scheduler, registry, database_url, sources_path, timeout)
     logger.info("jobs: %s", ", ".join(f"{k} {len(v)}" for k, v in changes.items()))
-    stop = threading.Event()
-
-    def on_signal(signum: int, _frame: object) -> None:
-        logger.info("signal %s: stopping; running crawls are asked to finish", signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
     if on_ready:
         on_ready(scheduler)
-    scheduler.resume()
+    if not stop.is_set():
+        scheduler.resume()
     while not stop.wait(1.0):
         pass
     scheduler.pause()  # no new crawl from now on
-    stop_children()
-    scheduler.shutdown(wait=True)
+    if stop_children():
+        mark_dead_runs(database_url)
+    # Not scheduler.shutdown(): APScheduler 3 wakes its thread after shutting the executor
+    # down, and it then fails to submit every due job ("cannot schedule new futures after
+    # shutdown") and moves their next run on. Paused, its daemon thread does nothing; the
+    # jobs are in the database already. A maintenance job still running holds the exit at
+    # most until the stop grace of the signal handling runs out.
     logger.info("scheduler stopped")

@@ -46,11 +46,11 @@ def print_runs(obj: Context, run_ids: list[int], fmt: str = "table") -> None:
         table.add_column(col, justify="right" if col not in ("source", "status", "errors") else "left")
     for r in rows:
         errors = ", ".join(f"{k}={v}" for k, v in sorted(r["error_counts"].items())) or "-"
-        style = {"finished": "green", "failed": "red", "interrupted": "yellow"}.get(r["status"], "")
+        style = {"finished": "green", "failed": "red", "interrupted": "yellow"}.get(r["status"])
         table.add_row(
             str(r["run"]),
             r["source"],
-            f"[{style}]{r['status']}[/]",
+            f"[{style}]{r['status']}[/]" if style else str(r["status"]),  # 'running': no style
             str(r["requests"]),
             str(r["pages_stored"]),
             str(r["articles_new"]),
@@ -94,7 +94,10 @@ def crawl(
     trigger: str,
     distributed: bool,
 ) -> None:
-    """Crawl sources now: `newsmon crawl ID...` or `newsmon crawl --all`."""
+    """Crawl sources now: `newsmon crawl ID...` or `newsmon crawl --all`.
+
+    SIGINT/SIGTERM stop the crawl within seconds, its runs marked interrupted; exit 0 (1 with
+    --strict), or 128 + the signal when a second signal forces the exit."""
     if crawl_all == bool(source_ids):
         raise UsageError("name the sources to crawl, or give --all (not both)")
     parse_date_option(since, "--since")
@@ -122,6 +125,7 @@ def crawl(
             max_articles=max_articles,
             overrides=overrides,
             notify=err.print,
+            on_forced=lambda ids: print_runs(obj, ids, fmt),  # a forced stop exits from inside
             NEWSMON_TRIGGER=trigger,
         )
         print_runs(obj, run_ids, fmt)
@@ -166,7 +170,10 @@ def worker(
     obj: Context, source_ids: tuple[str, ...], idle_exit: float | None, overrides: tuple[str, ...], fmt: str
 ) -> None:
     """Fetch queued requests from Redis (REDIS_URL) for every enabled source, or the IDs given,
-    and store what comes back; several workers on several machines share one crawl."""
+    and store what comes back; several workers on several machines share one crawl.
+
+    SIGINT/SIGTERM: finish the requests in flight (within seconds; what is not sent goes back
+    to the queue) and exit 0; a second signal forces the exit (128 + the signal)."""
     registry = obj.registry
     ids = list(source_ids) or [s.id for s in registry.enabled()]
     for sid in ids:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -161,9 +163,11 @@ def schedule(obj: Context, max_concurrent: int, timeout: int, list_only: bool) -
 @click.pass_obj
 @wrap_errors
 def serve(obj: Context, host: str, port: int) -> None:
-    """Serve the web UI and the JSON API (read-only) until Ctrl-C.
+    """Serve the web UI and the JSON API (read-only) until Ctrl-C or SIGTERM.
 
-    Login: NEWSMON_WEB_TOKEN and/or NEWSMON_WEB_USER + NEWSMON_WEB_PASSWORD."""
+    Login: NEWSMON_WEB_TOKEN and/or NEWSMON_WEB_USER + NEWSMON_WEB_PASSWORD. A signal stops
+    it within seconds (requests still running after that are cancelled), exit 0; a second
+    signal forces the exit (128 + the signal)."""
     import socket
 
     import uvicorn
@@ -196,7 +200,26 @@ def serve(obj: Context, host: str, port: int) -> None:
         err.print("warning: listening beyond this machine without a login; set NEWSMON_WEB_TOKEN")
     click.echo(f"newsmon web UI on {url} (API schema: {url}api/openapi.json); Ctrl-C to stop")
     sys.stdout.flush()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="info", server_header=False, proxy_headers=False))
+    from newsmon.processes import FORCE_BACKSTOP, STOP_GRACE, StopSignals
+
+    class Server(uvicorn.Server):
+        """uvicorn under newsmon's stop contract (newsmon.processes). uvicorn's own handling
+        re-raises the signal after its shutdown (the process died of SIGTERM; a SIGINT ended
+        in exit 1), forces only on a second SIGINT, and waits for slow requests forever."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            def stop(_signum: int) -> None:
+                self.should_exit = True  # uvicorn's loop looks at it every tick
+
+            # uvicorn cancels what still runs after STOP_GRACE; this backs it up.
+            with StopSignals(stop, grace=STOP_GRACE + FORCE_BACKSTOP):
+                yield
+
+    config_ = uvicorn.Config(
+        app, log_level="info", server_header=False, proxy_headers=False, timeout_graceful_shutdown=STOP_GRACE
+    )
+    server = Server(config_)
     logging.getLogger("uvicorn.access").addFilter(MaskTokenFilter())  # ?token= never reaches the log
     server.run(sockets=[sock])
 

@@ -28,7 +28,7 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -350,8 +350,9 @@ class WorkerRunRecorder(CrawlRunRecorder):
             # A worker told to stop (SIGTERM, --idle-exit) has finished what it had taken.
             self.finish("finished" if reason in ("finished", "shutdown") else reason)
 
-    def finish(self, reason: str) -> None:
-        """Close the open run with the counts since it opened."""
+    def finish(self, reason: str, status: str | None = None, deliver: bool = True) -> None:
+        """Close the open run with the counts since it opened (``status`` overrides the one the
+        counts give; ``deliver=False`` leaves the alerts pending, for a process on its way out)."""
         stats = {
             key: value - self.base.get(key, 0)
             if isinstance(value, int | float) and not isinstance(value, bool)
@@ -366,7 +367,9 @@ class WorkerRunRecorder(CrawlRunRecorder):
         fetch_errors = sum(v for k, v in error_counts.items() if k not in ("extraction", "charset_mismatch"))
         responses = stats.get("downloader/response_count", 0)
         # failed: stopped abnormally, or nothing this worker asked for was answered
-        status = "failed" if reason != "finished" or (fetch_errors and not responses) else "finished"
+        status = status or (
+            "failed" if reason != "finished" or (fetch_errors and not responses) else "finished"
+        )
         message = None
         if status == "failed" and error_counts:
             message = "errors: " + ", ".join(f"{k}={v}" for k, v in sorted(error_counts.items()))
@@ -376,7 +379,8 @@ class WorkerRunRecorder(CrawlRunRecorder):
         if self.spider is not None:
             self.spider.crawl_run_id = None
         logger.info("worker run %s for %s: %s", run_id, getattr(self.spider, "source_id", "?"), status)
-        self.deliver_alerts()
+        if deliver:
+            self.deliver_alerts()
 
 
 def worker_settings(settings: Settings) -> Settings:
@@ -392,12 +396,45 @@ def worker_settings(settings: Settings) -> Settings:
     return settings
 
 
+def requeue(crawler: Crawler, request: Request) -> bool:
+    """Put a request this worker took but will not send (or will not see answered) back in its
+    source's shared queue, for another worker. It bypasses the duplicate filter, which holds
+    the request already: without this it would be lost for the crawl."""
+    scheduler = getattr(getattr(crawler.engine, "_slot", None), "scheduler", None)
+    if not isinstance(scheduler, RedisScheduler) or request.meta.get("newsmon_local"):
+        return False
+    try:
+        scheduler.queue.push(request)
+    except (redis.RedisError, TypeError, ValueError) as exc:
+        logger.warning("could not put %s back in the queue: %s", request.url, exc)
+        return False
+    return True
+
+
+def abandon(crawler: Crawler) -> None:
+    """A worker forced out (a second signal, or its stop grace run out): the requests still in
+    flight go back to the shared queue (one answered meanwhile may be fetched again: storing is
+    idempotent) and the open run closes as interrupted."""
+    slot = getattr(crawler.engine, "_slot", None)
+    back = sum(requeue(crawler, request) for request in list(getattr(slot, "inprogress", ())))
+    if back:
+        logger.info("%d request(s) in flight put back in the shared queue", back)
+    recorder = getattr(crawler, "newsmon_worker_recorder", None)
+    if recorder is not None and recorder.run_id is not None:
+        recorder.finish("shutdown", status="interrupted", deliver=False)
+
+
 def run_worker(
-    process: CrawlerProcess, spidercls: type[Spider], source_ids: list[str], idle_exit: float | None
+    process: CrawlerProcess,
+    spidercls: type[Spider],
+    source_ids: list[str],
+    idle_exit: float | None,
+    start: Callable[[list[Crawler]], None] | None = None,
 ) -> list[int]:
     """Run one crawler per source in ``process`` until SIGTERM/SIGINT or, with
     ``idle_exit``, until every source has had nothing to do for that many seconds. Returns
-    the crawl_runs ids this worker recorded."""
+    the crawl_runs ids this worker recorded. ``start`` runs the process (the runner's, with
+    its signal handling); by default ``process.start()``."""
     run_ids: list[int] = []
     crawlers = []
     for sid in source_ids:
@@ -420,7 +457,10 @@ def run_worker(
         from twisted.internet import reactor
 
         reactor.callWhenRunning(watcher.start, TICK_SECONDS, now=False)  # type: ignore[attr-defined]
-    process.start()
+    if start is None:
+        process.start()
+    else:
+        start(crawlers)
     for crawler in crawlers:
         recorder = getattr(crawler, "newsmon_worker_recorder", None)
         run_ids.extend(recorder.run_ids if recorder else [])
