@@ -49,6 +49,10 @@ class SourceKind(StrEnum):
     PROVINCIAL_DEPARTMENT = "provincial_department"
     PROVINCIAL_PORTAL = "provincial_portal"
     PROVINCIAL_PAPER = "provincial_paper"
+    # Since 2025 the Department of Culture, Sports and Tourism (Sở VHTTDL) holds press and external
+    # information, and the Department of Science and Technology (Sở KH&CN) absorbed the DoIC.
+    CULTURE_DEPARTMENT = "culture_department"
+    SCIENCE_DEPARTMENT = "science_department"
 
 
 def parse_duration(value: str) -> timedelta:
@@ -404,6 +408,7 @@ def parse_registry(text: str, path: str = "sources.yaml", env: Mapping[str, str]
             f"{path}: unknown top-level key {sorted(unknown)[0]!r} (only 'sources' is allowed)"
         )
     seen: dict[str, int] = {}
+    homepages: dict[tuple[str, str], tuple[str, int]] = {}
     sources = []
     for index, raw in enumerate(data["sources"]):
         sid = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
@@ -430,8 +435,25 @@ def parse_registry(text: str, path: str = "sources.yaml", env: Mapping[str, str]
                 f"{path}:{where}: source {sid!r}: id: duplicate id (first used on line {seen[source.id]})"
             )
         seen[source.id] = where or 0
+        # The same homepage and the same discovery: one site crawled twice, each article stored twice.
+        home = (_homepage_key(source.homepage), source.discovery.model_dump_json())
+        if source.enabled and home in homepages:
+            first_id, first_line = homepages[home]
+            raise RegistryError(
+                f"{path}:{where}: source {sid!r}: homepage: {source.homepage} is already crawled by "
+                f"{first_id!r} (line {first_line}) with the same discovery; disable one or give each "
+                "its own edition's URL or feeds"
+            )
+        if source.enabled:
+            homepages[home] = (source.id, where or 0)
         sources.append(source)
     return Registry(sources=sources, path=path)
+
+
+def _homepage_key(url: str) -> str:
+    """The homepage as two sources would share it: scheme, ``www.`` and a final slash ignored."""
+    rest = url.split("://", 1)[-1].lower().rstrip("/")
+    return rest.removeprefix("www.")
 
 
 def load_registry(path: str | Path, env: Mapping[str, str] | None = None) -> Registry:

@@ -97,6 +97,31 @@ def robots_sitemaps(text: str, base_url: str) -> list[str]:
     return found
 
 
+# The same pages named by a whole path segment, query value or Joomla "id:slug" (not a word
+# inside an article's slug: "...-talks-about-human-rights" is an article).
+_NAVIGATION_RE = re.compile(
+    r"(?:^|[/=:?&])(?:gioi-?thieu|lien-?he|contact(?:-us)?|about(?:-us)?|dang-?nhap|login|logout|"
+    r"sign-?in|tim-?kiem|search|so-?do-?(?:site|trang|cong)?|sitemap)(?:$|[/.?&#])",
+    re.I,
+)
+
+
+# A query value that is a day (2025-03-01, 01/03/2025): an archive calendar's link. Every
+# page of some sites carries one (the day before, the day after, forever), and on an article
+# page it turns the article's own URL plus "&ngay=..." into an endless series of copies.
+_DAY_VALUE_RE = re.compile(r"^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4})$")
+
+
+def is_navigation(url: str) -> bool:
+    """An about, contact, login, search or site-map page, or an archive calendar's day page:
+    never an article, even when its URL has the article shape (a Joomla "Giới thiệu" page is
+    ``view=article&id=5:gioi-thieu``)."""
+    parts = urlsplit(url)
+    if any(_DAY_VALUE_RE.match(value) for _, value in parse_qsl(parts.query)):
+        return True
+    return bool(_NAVIGATION_RE.search(parts.path + "?" + parts.query))
+
+
 def looks_like_article(url: str) -> bool:
     """A slug of four words or more, or an id of four digits or more, in the path or query."""
     parts = urlsplit(url)

@@ -42,7 +42,7 @@ from spiders.discovery import (
     postback_form,
 )
 from spiders.errors import classify_failure
-from spiders.learn import FEED_PATHS, learn_home, robots_sitemaps
+from spiders.learn import FEED_PATHS, is_navigation, learn_home, robots_sitemaps
 
 logger = logging.getLogger(__name__)
 
@@ -385,6 +385,11 @@ class NewsSpider(scrapy.Spider):
         next_page = find_next_page(response.selector, response.url, page, config.next_selector)
         if next_page is None or next_page.key in self._listing_pages_seen:
             return
+        if learned and next_page.url and is_navigation(next_page.url):
+            # a guessed pager that is an archive calendar ("Tin cũ hơn" -> ?ngay=): an endless
+            # walk through copies of this page; the registry's own next_selector is trusted
+            self.crawler.stats.inc_value("newsmon/links/navigation")
+            return
         self._listing_pages_seen.add(next_page.key)
         request = self._next_request(response, next_page, listing, page + 1, pattern if learned else None)
         if request is not None:
@@ -432,9 +437,13 @@ class NewsSpider(scrapy.Spider):
 
     def _filter(self, links: list[Link], pattern: str | None) -> list[Link]:
         compiled = re.compile(pattern) if pattern else None
+        learned = self.source is not None and self.source.discovery.is_auto
         kept = []
         for link in links:
             if compiled and not compiled.search(link.url):
+                continue
+            if learned and is_navigation(link.url):  # the registry's own patterns are trusted
+                self.crawler.stats.inc_value("newsmon/links/navigation")
                 continue
             if self.since and link.published and link.published < self.since:
                 self.crawler.stats.inc_value("newsmon/links/older_than_since")

@@ -256,6 +256,9 @@ class Event(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     type: Mapped[str] = mapped_column(String(32), index=True)
+    # held: a report says it took place; planned: only a plan or announcement so far (its
+    # date_held is the date planned). Migration 0009.
+    status: Mapped[str] = mapped_column(String(16), default="held", server_default="held", index=True)
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     title: Mapped[str | None] = mapped_column(Text)
     date_held: Mapped[date | None] = mapped_column(Date, index=True)

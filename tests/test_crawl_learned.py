@@ -13,7 +13,7 @@ import yaml
 
 from newsmon.sample_sites.server import DEFAULT_PORTS, SampleSites, catalog
 from pipeline.urls import canonical_url
-from spiders.learn import article_shape, learn_home, looks_like_article, robots_sitemaps
+from spiders.learn import article_shape, is_navigation, learn_home, looks_like_article, robots_sitemaps
 from tests.e2e_helpers import articles, crawl, newsmon
 
 HOMEPAGES = {
@@ -129,6 +129,29 @@ def test_robots_sitemaps_and_non_articles():
     assert not looks_like_article("http://h/lien-he-voi-chung-toi-ngay-hom-nay")
     assert not looks_like_article("http://h/chinhtri/")
     assert not looks_like_article("http://h/uploads/2024/12345-bao-cao-tong-ket-nam.pdf")
+
+
+@pytest.mark.parametrize(
+    ("url", "navigation"),
+    [
+        ("http://h/index.php?option=com_content&view=article&id=5:gioi-thieu&Itemid=102", True),
+        ("http://h/gioi-thieu.html", True),
+        ("http://h/lien-he", True),
+        ("http://h/about-us/", True),
+        ("http://h/so-do-site.aspx", True),
+        ("http://h/tim-kiem?q=tap+huan", True),
+        ("https://en.h.vn/vietnam-talks-about-human-rights-post1.html", False),  # a word inside a slug
+        ("http://h/research-center-opens-training-course-post12.html", False),
+        ("http://h/index.php?option=com_content&view=article&id=32040:hoi-nghi-tap-huan&catid=12", False),
+        ("http://h/index.php?option=com_content&view=article&id=32040:hoi-nghi&ngay=2025-03-01", True),  # calendar
+        ("http://h/tin-tuc?date=01/03/2025", True),
+        ("http://h/tin-tuc/hoi-nghi-tap-huan-2025-03-01-post12.html", False),  # a date in the slug
+    ],
+)
+def test_navigation_pages_with_the_article_shape(url, navigation):
+    """About, contact, search and site-map pages are never stored from a learned crawl, even
+    when their URL has the site's article shape (Joomla's about page is view=article)."""
+    assert is_navigation(url) is navigation
 
 
 def test_sources_discover_prints_a_discovery_block(tmp_path):

@@ -133,6 +133,17 @@ def test_duplicate_ids_unset_env_and_yaml_syntax():
         load_registry("/nonexistent/sources.yaml")
 
 
+def test_two_enabled_sources_with_one_homepage_are_refused():
+    """Two enabled entries for one site would crawl it twice and store its articles twice."""
+    other = GOOD.split("sources:\n", 1)[1].replace("id: demo-portal", "id: demo-copy")
+    with pytest.raises(RegistryError) as info:
+        parse_registry(GOOD + other, "s.yaml", env={})
+    assert "source 'demo-copy': homepage:" in str(info.value) and "'demo-portal'" in str(info.value)
+    disabled = other.replace("schedule:", "enabled: false\n    schedule:")
+    assert disabled != other
+    assert len(parse_registry(GOOD + disabled, env={}).sources) == 2  # a retired copy may stay
+
+
 def test_durations():
     assert parse_duration("90s").total_seconds() == 90
     assert parse_duration("2h").total_seconds() == 7200

@@ -117,6 +117,7 @@ def _event_row(session: Any, event: Any) -> dict[str, Any]:
     return {
         "id": event.id,
         "type": event.type,
+        "status": event.status,
         "topics": event.topics,
         "date": event.date_held.isoformat() if event.date_held else None,
         "province": event.province,

@@ -137,7 +137,7 @@ def _export_article(a: Any) -> dict[str, Any]:
 
 def _export_event(session: Any, e: Any) -> dict[str, Any]:
     reports = repo.event_articles(session, e.id)
-    return {"id": e.id, "type": e.type, "topics": e.topics or [], "date": e.date_held.isoformat() if e.date_held
+    return {"id": e.id, "type": e.type, "status": e.status, "topics": e.topics or [], "date": e.date_held.isoformat() if e.date_held
             else None, "date_end": e.date_end.isoformat() if e.date_end else None, "province": e.province,
             "province_2025": e.province_2025, "title": e.title, "venue": e.venue, "organizers": e.organizers or [],
             "participants": e.participants, "provinces_covered": e.provinces_covered,

@@ -105,6 +105,22 @@ def keys_for(settings: BaseSettings, source_id: str) -> tuple[str, str]:
     return queue % names, dupes % names
 
 
+def queue_depths(url: str, source_ids: Iterable[str], timeout: float = 2.0) -> dict[str, int]:
+    """Requests waiting in each source's shared queue (for ``/metrics``); raises
+    :class:`RedisUnavailable` when Redis cannot be reached."""
+    from scrapy.settings import Settings
+
+    server = connect(url, timeout=timeout)
+    try:
+        pipe = server.pipeline(transaction=False)
+        ids = list(source_ids)
+        for sid in ids:
+            pipe.zcard(keys_for(Settings(), sid)[0])  # scrapy-redis's PriorityQueue is a sorted set
+        return dict(zip(ids, (int(n) for n in pipe.execute()), strict=True))
+    finally:
+        server.close()
+
+
 # --- serialisation -------------------------------------------------------------------
 
 

@@ -18,14 +18,19 @@ from sqlalchemy.orm import Session
 
 from newsmon.services.dedup import assign_duplicate
 from newsmon.services.events import assign_event
-from pipeline.classify.classifier import classify
+from pipeline.classify.classifier import Evidence, classify
+from pipeline.classify.planned import planned_type
 from pipeline.cluster.match import EVENT_TYPES
 from pipeline.fields import extract_fields
 from pipeline.gazetteer import province_from_host
+from storage import repository as repo
 from storage.models import Article, Source
 
 logger = logging.getLogger(__name__)
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
+# How much of an article's documents the classifier reads: a plan's purpose, date and audience
+# are on its first pages; a 100-page annex adds cost, not evidence.
+DOCUMENT_CHARS = 6000
 
 
 @dataclass
@@ -79,25 +84,62 @@ def _held_after_publication(held: date | None, published: datetime | None) -> bo
     return held > published.date() + timedelta(days=1)  # the page's own day
 
 
-def enrich_article(session: Session, article: Article) -> Enrichment:
-    """Classify ``article``, extract its event fields, find its original, put it in its event."""
+def _documents(session: Session, article: Article) -> str:
+    texts = repo.attachment_texts(session, article.canonical_url) if article.canonical_url else []
+    return "\n\n".join(texts)[:DOCUMENT_CHARS]
+
+
+def _classify(session: Session, article: Article) -> tuple[Any, str]:
+    """The article's classification and the text it rests on. The linked documents (a plan as
+    PDF, a programme as DOCX) are read only when the article alone reports no event: they may
+    show that a bare "see the attached plan" notice announces a training, but a report of a
+    held training is never turned into a plan by the programme attached to it."""
     result = classify(article.title, article.lead, article.text, article.language, url=article.url)
+    if result.type in EVENT_TYPES:
+        return result, article.text
+    documents = _documents(session, article)
+    if not documents:
+        return result, article.text
+    text = f"{article.text}\n\n{documents}"
+    with_documents = classify(article.title, article.lead, text, article.language, url=article.url)
+    if with_documents.type in EVENT_TYPES or planned_type(with_documents):
+        with_documents.evidence.insert(
+            0,
+            Evidence("attached documents", "decision:documents", "body", 0.0,
+                     f"decided with the text of the article's documents ({len(documents)} characters read)"),
+        )  # fmt: skip
+        return with_documents, text
+    return result, article.text
+
+
+def enrich_article(session: Session, article: Article) -> Enrichment:
+    """Classify ``article``, extract its event fields, find its original, put it in its event.
+
+    A plan or announcement of a training (``planned_type``) gets its fields too, with
+    ``planned`` naming the event type it announces: it makes a planned event, which the report
+    of the training joins when it comes.
+    """
+    result, text = _classify(session, article)
     article.event_type = result.type
     article.topics = list(result.topics)
     article.classification = _jsonable(result)
     fields: dict[str, Any] = {}
-    if result.type in EVENT_TYPES:
+    planned = planned_type(result)
+    if result.type in EVENT_TYPES or planned:
         extracted = extract_fields(
             article.title,
             article.lead,
-            article.text,
+            text,
             article.published_local,
             article.language,
             url=article.url,
         )
         fields = _with_source_province(session, article, _jsonable(extracted))
-        if _held_after_publication(extracted.date_held, article.published_local):
+        if result.type in EVENT_TYPES and _held_after_publication(
+            extracted.date_held, article.published_local
+        ):
             # Announced before it happened: a notice or plan, not a report of the event.
+            planned = "training_conference" if result.type == "training_conference" else None
             article.event_type = "plan_or_directive"
             article.classification = {
                 **article.classification,
@@ -108,6 +150,9 @@ def enrich_article(session: Session, article: Article) -> Enrichment:
                     *article.classification.get("evidence", []),
                 ],
             }  # fmt: skip
+        if planned:
+            fields["planned"] = planned
+        elif article.event_type not in EVENT_TYPES:
             fields = {}
     article.fields = fields
     session.flush()
@@ -118,5 +163,6 @@ def enrich_article(session: Session, article: Article) -> Enrichment:
         event_type=article.event_type,
         duplicate_of=match.original_id if match else article.duplicate_of,
         event_id=assignment.event_id if assignment else None,
-        event_created=bool(assignment and assignment.created),
+        # What alerts: a held event that is new, or a planned one whose report has just come.
+        event_created=bool(assignment and assignment.newly_held),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,21 +29,43 @@ from storage.models import Alert, Article, Event, Source, utcnow
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EVENT_TYPES", "Assignment", "assign_event", "merge_event"]
+__all__ = ["EVENT_TYPES", "Assignment", "assign_event", "event_type_of", "merge_event"]
 
 
 @dataclass
 class Assignment:
-    """The event an article was put in, and whether that event is new."""
+    """The event an article was put in, whether that event is new, and whether it is now held
+    for the first time (a new held event, or a planned one whose report has come)."""
 
     event_id: int
     created: bool
     score: float
+    newly_held: bool = False
 
 
-def _candidate_events(session: Session, article: Article) -> list[Event]:
+class _AsEvent:
+    """A plan seen as a report of the event it announces, for matching against events."""
+
+    def __init__(self, article: Article, event_type: str) -> None:
+        self._article = article
+        self.event_type = event_type
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._article, name)
+
+
+def event_type_of(article: Article) -> str | None:
+    """The type of event an article belongs to: its own when it reports one, the announced one
+    when it is a plan (``fields.planned``), else None."""
+    if article.event_type in EVENT_TYPES:
+        return article.event_type
+    planned = (article.fields or {}).get("planned")
+    return planned if planned in EVENT_TYPES else None
+
+
+def _candidate_events(session: Session, article: Article, event_type: str) -> list[Event]:
     anchor, _ = anchor_date(article)
-    stmt = select(Event).where(Event.type == article.event_type)
+    stmt = select(Event).where(Event.type == event_type)
     if anchor:
         window = timedelta(days=UNDATED_WINDOW + DATE_WINDOW)
         stmt = stmt.where(
@@ -65,24 +88,26 @@ def assign_event(session: Session, article: Article) -> Assignment | None:
     Idempotent: an article already in an event that still fits stays there.
     """
     previous = article.event_id
-    if article.event_type not in EVENT_TYPES:
+    event_type = event_type_of(article)
+    if event_type is None:
         article.event_id = None
         _refresh_or_drop(session, previous)
         return None
+    seen_as: Any = article if article.event_type == event_type else _AsEvent(article, event_type)
     target: Event | None = None
     best = 0.0
     if article.duplicate_of:
         original = session.get(Article, article.duplicate_of)
-        if original is not None and original.event_id and original.event_type == article.event_type:
+        if original is not None and original.event_id and event_type_of(original) == event_type:
             target, best = session.get(Event, original.event_id), 1.0
     bridged: list[Event] = []
     if target is None:
         matches: list[tuple[Event, float]] = []
-        for event in _candidate_events(session, article):
+        for event in _candidate_events(session, article, event_type):
             reports = [r for r in _reports(session, event.id) if r.id != article.id]
             if not reports:
                 continue
-            score = match_score(article, event, reports)
+            score = match_score(seen_as, event, reports)
             if score >= MATCH_THRESHOLD:
                 matches.append((event, score))
             if score > best:
@@ -105,17 +130,18 @@ def assign_event(session: Session, article: Article) -> Assignment | None:
         if previous is not None and not [r for r in _reports(session, previous) if r.id != article.id]:
             target = session.get(Event, previous)  # keep the event's id stable on reprocess
         else:
-            target = Event(type=article.event_type, first_seen_at=utcnow())
+            target = Event(type=event_type, status="planned", first_seen_at=utcnow())
             session.add(target)
             session.flush()
             created = True
         best = 1.0
+    was_held = not created and target.status == "held"
     article.event_id = target.id
     session.flush()
     merge_event(session, target)
     if previous is not None and previous != target.id:
         _refresh_or_drop(session, previous)
-    return Assignment(target.id, created, round(best, 3))
+    return Assignment(target.id, created, round(best, 3), newly_held=target.status == "held" and not was_held)
 
 
 BRIDGE_THRESHOLD = 0.6  # a second event a report fits this well is the same event
@@ -161,10 +187,14 @@ def _source_provinces(session: Session, reports: list[Article]) -> dict[str, str
 
 
 def merge_event(session: Session, event: Event) -> None:
-    """Recompute an event's fields from all its reports."""
+    """Recompute an event's fields from all its reports: from the reports of it held when there
+    are any (a plan's date is only the date planned), else from its plans (status planned)."""
     reports = _reports(session, event.id)
     if not reports:
         return
+    held = [r for r in reports if r.event_type in EVENT_TYPES]
+    event.status = "held" if held else "planned"
+    reports = held or reports
     for name, value in merged_fields(reports, _source_provinces(session, reports)).items():
         setattr(event, name, value)
     event.updated_at = utcnow()

@@ -236,7 +236,23 @@ class ArticleStore:
                 if row is not None:
                     documents = repo.attachment_texts(session, item.article_url)
                     row.search_text = search_document(row.title, row.lead, row.text, *documents)
+                    self._reclassify(session, row)
         return extracted
+
+    def _reclassify(self, session: Session, row: ArticleRow) -> None:
+        """Classify an article again now that a document of it can be read (a notice whose
+        attached plan announces a training becomes a planned event). A failure here keeps the
+        document and the article as they were classified."""
+        repo.serialize_enrichment(session)
+        try:
+            with session.begin_nested():
+                enriched = enrich_article(session, row)
+                if enriched.event_created and enriched.event_id and self.alerts:
+                    queue_event_alerts(session, enriched.event_id, self.alerts)
+        except Exception as exc:
+            if database_error_kind(exc):
+                raise
+            logger.exception("classification with the documents of %s failed", row.url)
 
     def ingest(
         self, page: Page, run_id: int | None = None, replace: bool = False, published: datetime | None = None

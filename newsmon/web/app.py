@@ -8,6 +8,7 @@ traceback: bad input is a 422 that says what to fix, an unknown id a 404.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from newsmon.web.auth import Auth
+from newsmon.web.metrics import CONTENT_TYPE_LATEST, Metrics, QueueDepth, route_of
 from storage.db import make_engine, session_factory
 
 logger = logging.getLogger(__name__)
@@ -47,11 +49,16 @@ def validation_message(exc: RequestValidationError) -> str:
 
 
 def create_app(
-    database_url: str, *, token: str | None = None, basic_auth: tuple[str, str] | None = None
+    database_url: str,
+    *,
+    token: str | None = None,
+    basic_auth: tuple[str, str] | None = None,
+    queue_depth: QueueDepth | None = None,
 ) -> FastAPI:
     """The app over ``database_url`` (its schema must be current: ``newsmon serve`` upgrades it).
 
-    ``token`` and ``basic_auth`` turn on access control (see :mod:`web.auth`).
+    ``token`` and ``basic_auth`` turn on access control (see :mod:`web.auth`); ``queue_depth``
+    (source id -> requests waiting) adds the shared queue to ``/metrics``.
     """
     from newsmon.web import routes_api, routes_pages
 
@@ -68,6 +75,8 @@ def create_app(
     engine = make_engine(database_url)
     app.state.sessions = session_factory(engine)
     app.state.engine = engine
+    metrics = Metrics(app.state.sessions, queue_depth)
+    app.state.metrics = metrics
 
     @app.middleware("http")
     async def _auth(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -85,11 +94,18 @@ def create_app(
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
         try:
             response = await call_next(request)
         except Exception:  # a bug: log it, answer without details
             logger.exception("error serving %s", request.url.path)
             response = PlainTextResponse("internal error", status_code=500)
+        metrics.observe(
+            request.method,
+            route_of(app.routes, request.scope),
+            response.status_code,
+            time.perf_counter() - started,
+        )
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
@@ -111,6 +127,12 @@ def create_app(
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
     app.add_exception_handler(StarletteHTTPException, _http_error)  # unknown paths too
+
+    @app.get("/metrics", include_in_schema=False)
+    def _metrics() -> Response:
+        """Prometheus text format (newsmon.web.metrics); behind the same login as the rest."""
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(routes_api.router)
     app.include_router(routes_pages.router)

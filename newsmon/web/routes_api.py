@@ -97,8 +97,8 @@ def article_ref(a: Article) -> ArticleRef:
 
 
 def event_ref(e: Event) -> EventRef:
-    return EventRef(id=e.id, type=e.type, title=e.title, date_held=e.date_held, province=e.province,
-                    province_2025=e.province_2025)  # fmt: skip
+    return EventRef(id=e.id, type=e.type, status=e.status or "held", title=e.title, date_held=e.date_held,
+                    province=e.province, province_2025=e.province_2025)  # fmt: skip
 
 
 def event_summary(e: Event, reports: int) -> EventSummary:

@@ -55,6 +55,9 @@ class ArticleRef(BaseModel):
 class EventRef(BaseModel):
     id: int
     type: str
+    status: str = Field(
+        "held", description="held: reported as held; planned: only announced by a plan so far"
+    )
     title: str | None
     date_held: date | None
     province: str | None

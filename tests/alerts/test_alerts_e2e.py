@@ -27,11 +27,13 @@ def write_config(tmp_path: Path, *channels: str, extra: str = WIDE) -> Path:
 
 
 def alerting_events(db: str, env: dict[str, str]) -> list[dict]:
-    """Training conferences on the default topics that have a date to count the window from."""
+    """Held training conferences on the default topics that have a date to count the window from
+    (a planned one, announced by a plan, alerts only when its report comes)."""
     events = json.loads(newsmon(["events", "--format", "json", "--limit", "0"], db, env).stdout)
     return [
         e for e in events
         if e["type"] == "training_conference"
+        and e["status"] == "held"
         and {"external_information", "human_rights"} & set(e["topics"])
         and (e["date"] or any(a["published"] for a in e["articles"]))
     ]  # fmt: skip

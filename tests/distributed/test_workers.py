@@ -329,5 +329,5 @@ def test_scheduler_queues_instead_of_crawling_when_redis_url_is_set(
     sites.reset_log()
     code = scheduler.crawl_job("sample-travinh", db_url, str(SAMPLE_SOURCES), timeout=120)
     assert code == 0
-    assert redis_client.zcard("newsmon:sample-travinh:requests") == 2  # its feed and its listing
+    assert redis_client.zcard("newsmon:sample-travinh:requests") == 1  # its homepage (learned)
     assert sites.requests == [] and runs(db_url) == [], "queued for the workers, not crawled here"
