@@ -143,7 +143,10 @@ def test_robots_sitemaps_and_non_articles():
         ("https://en.h.vn/vietnam-talks-about-human-rights-post1.html", False),  # a word inside a slug
         ("http://h/research-center-opens-training-course-post12.html", False),
         ("http://h/index.php?option=com_content&view=article&id=32040:hoi-nghi-tap-huan&catid=12", False),
-        ("http://h/index.php?option=com_content&view=article&id=32040:hoi-nghi&ngay=2025-03-01", True),  # calendar
+        (
+            "http://h/index.php?option=com_content&view=article&id=32040:hoi-nghi&ngay=2025-03-01",
+            True,
+        ),  # calendar
         ("http://h/tin-tuc?date=01/03/2025", True),
         ("http://h/tin-tuc/hoi-nghi-tap-huan-2025-03-01-post12.html", False),  # a date in the slug
     ],
