@@ -10,7 +10,7 @@ Environment variables:
   NEWSMON_ALERT_URLS    alert channel URLs (apprise), comma or space separated, added to the file's
   NEWSMON_OPERATOR_URLS source-health channel URLs for the operator, added to the file's
   NEWSMON_WEB_TOKEN     token required by `newsmon serve` (Bearer header, or ?token= once)
-  NEWSMON_WEB_USER, NEWSMON_WEB_PASSWORD  HTTP basic auth for `newsmon serve`
+  NEWSMON_WEB_USER      HTTP basic auth for `newsmon serve`, with NEWSMON_WEB_PASSWORD
   REDIS_URL             shared Redis for distributed crawls (newsmon worker, crawl --distributed)
 """
 

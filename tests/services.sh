@@ -7,7 +7,7 @@
 #   bash tests/services.sh stop    # stop both (the data stays; `start` reuses it)
 #
 # Idempotent: running services are reused, so `start` takes well under a second once set up.
-# As root, missing Debian packages (postgresql, redis-server, chromium) are installed with apt-get;
+# As root, missing Debian packages (postgresql, redis-server, chromium, docker-compose) are installed with apt-get;
 # PostgreSQL refuses to run as root, so the cluster runs as the `postgres` system user.
 set -euo pipefail
 
@@ -41,6 +41,9 @@ ensure_packages() {
     pg_bindir >/dev/null || missing+=(postgresql)
     command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
     have_chromium || missing+=(chromium)
+    # compose.yaml is checked with `docker compose config` (or Debian's docker-compose)
+    docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1 \
+        || missing+=(docker-compose)
     ((${#missing[@]} == 0)) && return 0
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
         log "installing ${missing[*]} (apt-get)"
@@ -50,7 +53,8 @@ ensure_packages() {
         return 0
     fi
     log "missing: ${missing[*]}; install them, e.g.: sudo apt-get install ${missing[*]}"
-    # PostgreSQL and Redis are needed to start anything; Chromium only by the browser tests.
+    # PostgreSQL and Redis are needed to start anything; Chromium and docker-compose only by
+    # the browser and deployment tests.
     pg_bindir >/dev/null && command -v redis-server >/dev/null 2>&1 || exit 1
 }
 
