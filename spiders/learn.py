@@ -187,14 +187,14 @@ def learn_home(body: str, base_url: str) -> Learned:
     selector = Selector(text=body or "<html></html>")
     learned = Learned(feeds=feed_links(selector, base_url))
     links = _site_links(selector.xpath("//a/@href").getall(), base_url)
-    candidates = [u for u in links if looks_like_article(u)]
+    candidates = [u for u in links if looks_like_article(u) and not is_navigation(u)]
     counts = Counter(article_shape(u) for u in candidates)
     floor = max(MIN_SHAPE_LINKS, SHAPE_SHARE * len(candidates))
     shapes = [shape for shape, n in counts.most_common() if n >= floor]
     pattern = re.compile(_path_pattern(shapes)) if shapes else None
     if pattern is not None:
         learned.article_pattern = pattern.pattern
-        learned.articles = [u for u in links if pattern.search(u)]
+        learned.articles = [u for u in links if pattern.search(u) and not is_navigation(u)]
     home_key = base_url.split("#", 1)[0].rstrip("/")
     for url in _site_links(selector.xpath(_NAV_XPATH).xpath("@href").getall(), base_url):
         parts = urlsplit(url)
