@@ -6,7 +6,7 @@ import contextlib
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -155,14 +155,6 @@ def schedule(obj: Context, max_concurrent: int, timeout: int, list_only: bool) -
     sched.run(registry, obj.database_url, obj.sources_path, max_concurrent, timeout, on_ready=show)
 
 
-def _queue_depth(obj: Context) -> Callable[[], dict[str, int]]:
-    """What ``/metrics`` reports as the shared queue: each enabled source's waiting requests."""
-    from newsmon.crawl.distributed import queue_depths
-
-    ids = [s.id for s in obj.registry.enabled()]
-    return lambda: queue_depths(config.REDIS_URL, ids)
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
@@ -180,6 +172,7 @@ def serve(obj: Context, host: str, port: int) -> None:
 
     import uvicorn
 
+    from newsmon.crawl.distributed import queue_depth_of
     from newsmon.web.app import create_app
     from newsmon.web.auth import MaskTokenFilter
 
@@ -190,7 +183,9 @@ def serve(obj: Context, host: str, port: int) -> None:
             obj.database_url,
             token=config.NEWSMON_WEB_TOKEN,
             basic_auth=(user or "", password or "") if user or password else None,
-            queue_depth=_queue_depth(obj) if config.REDIS_URL else None,
+            queue_depth=queue_depth_of(config.REDIS_URL, [s.id for s in obj.registry.enabled()])
+            if config.REDIS_URL
+            else None,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
