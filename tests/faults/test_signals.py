@@ -165,8 +165,14 @@ def test_crawl_stops_within_seconds_with_its_runs_interrupted(
     """With the default politeness the downloader holds requests behind the delay: Scrapy's own
     stop waited for all of them (about 40 s); they are taken back instead."""
     db_url = migrated(database_url)
-    slow_articles(sites, 2.0)
-    args = crawl_args() if politeness == "loopback" else ["crawl", "--all", "--format", "json"]
+    # 3.5 s per article, 8 in flight: about 20 s for the 46, so the crawl is still mid-way when
+    # the signal lands even on a loaded machine (2 s let a CI run store all 46 first); the
+    # timeout is raised above the delay (the loopback settings time out after 3 s)
+    slow_articles(sites, 3.5)
+    patient = ["--set", "DOWNLOAD_TIMEOUT=30"]
+    args = (
+        crawl_args(*patient) if politeness == "loopback" else ["crawl", "--all", "--format", "json", *patient]
+    )
     cmd = commands(args, db_url, sites.env())
     cmd.wait_until("mid-crawl", lambda: len(articles(db_url)) >= 2 and "running" in statuses(db_url))
     before = page_count(db_url)
