@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -172,7 +173,7 @@ def serve(obj: Context, host: str, port: int) -> None:
 
     import uvicorn
 
-    from newsmon.crawl.distributed import queue_depth_of
+    from newsmon.crawl.distributed import queue_depths
     from newsmon.web.app import create_app
     from newsmon.web.auth import MaskTokenFilter
 
@@ -183,7 +184,7 @@ def serve(obj: Context, host: str, port: int) -> None:
             obj.database_url,
             token=config.NEWSMON_WEB_TOKEN,
             basic_auth=(user or "", password or "") if user or password else None,
-            queue_depth=queue_depth_of(config.REDIS_URL, [s.id for s in obj.registry.enabled()])
+            queue_depth=partial(queue_depths, config.REDIS_URL, [s.id for s in obj.registry.enabled()])
             if config.REDIS_URL
             else None,
         )

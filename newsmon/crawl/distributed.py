@@ -121,11 +121,6 @@ def queue_depths(url: str, source_ids: Iterable[str], timeout: float = 2.0) -> d
         server.close()
 
 
-def queue_depth_of(url: str, source_ids: list[str]) -> Callable[[], dict[str, int]]:
-    """What ``/metrics`` reports as the shared queue: these sources' waiting requests."""
-    return lambda: queue_depths(url, source_ids)
-
-
 # --- serialisation -------------------------------------------------------------------
 
 

@@ -184,17 +184,25 @@ def test_crawl_stops_within_seconds_with_its_runs_interrupted(
     assert len(articles(db_url)) < len(catalog()), "stopped mid-crawl"
 
 
+def hanging_crawl(
+    sites: SampleSites, database_url: str, commands: Callable[..., Command], grace: float
+) -> tuple[Command, str, int]:
+    """A crawl mid-way with every other article hanging 60 s (under a 120 s download timeout)
+    and the given stop grace: the command, its database and the pages stored so far."""
+    db_url = migrated(database_url)
+    slow_articles(sites, 60.0, every=2, others=0.3)
+    args = crawl_args("--set", "DOWNLOAD_TIMEOUT=120", "--set", f"NEWSMON_STOP_GRACE={grace:g}")
+    cmd = commands(args, db_url, sites.env())
+    cmd.wait_until("mid-crawl", lambda: len(articles(db_url)) >= 2)
+    return cmd, db_url, page_count(db_url)
+
+
 def test_crawl_abandons_what_outlives_the_grace_and_still_exits_0(
     sites: SampleSites, database_url: str, commands: Callable[..., Command]
 ) -> None:
     """A page that hangs (here 60 s, under a 120 s download timeout) does not hold the stop:
     after NEWSMON_STOP_GRACE the runs are marked and the crawl exits 0."""
-    db_url = migrated(database_url)
-    slow_articles(sites, 60.0, every=2, others=0.3)
-    args = crawl_args("--set", "DOWNLOAD_TIMEOUT=120", "--set", "NEWSMON_STOP_GRACE=2")
-    cmd = commands(args, db_url, sites.env())
-    cmd.wait_until("mid-crawl", lambda: len(articles(db_url)) >= 2)
-    before = page_count(db_url)
+    cmd, db_url, before = hanging_crawl(sites, database_url, commands, grace=2)
     elapsed = cmd.signal_and_wait(signal.SIGTERM)
     assert_stopped_cleanly(cmd, elapsed, db_url, before)
     assert elapsed >= 2.0, "the grace was given"
@@ -207,12 +215,7 @@ def test_a_second_signal_forces_the_exit_during_a_slow_shutdown(
 ) -> None:
     """A 60 s grace and pages that hang: the first SIGTERM alone would wait; the second,
     2 s later, forces the exit at once (143 = 128 + SIGTERM), the runs still marked."""
-    db_url = migrated(database_url)
-    slow_articles(sites, 60.0, every=2, others=0.3)
-    args = crawl_args("--set", "DOWNLOAD_TIMEOUT=120", "--set", "NEWSMON_STOP_GRACE=60")
-    cmd = commands(args, db_url, sites.env())
-    cmd.wait_until("mid-crawl", lambda: len(articles(db_url)) >= 2)
-    before = page_count(db_url)
+    cmd, db_url, before = hanging_crawl(sites, database_url, commands, grace=60)
     elapsed = cmd.signal_and_wait(signal.SIGTERM, again_after=2.0)
     assert_stopped_cleanly(cmd, elapsed, db_url, before, code=128 + signal.SIGTERM)
     assert set(statuses(db_url)) == {"interrupted"}
