@@ -403,6 +403,173 @@ def print_memory(result: dict[str, Any]) -> None:
         )
 
 
+# ------------------------------------------------------------------------------ speed
+
+SPEED_SOURCES = """\
+sources:
+  - id: synthetic
+    name: "Báo Mẫu (synthetic, {pages} articles, {variant})"
+    kind: national
+    homepage: "{url}/"
+    languages: [vi]
+    allowed_domains: ["127.0.0.1"]
+    enabled: true
+    notes: "bench/synthetic_site.py: generated pages for the speed benchmark"
+    discovery:
+      sitemaps: ["{url}/sitemap.xml"]
+      article_pattern: '-post\\d+\\.html$'
+"""
+BARE_SPIDER = ROOT / "bench" / "bare_spider.py"
+
+
+def _run_measured(command: list[str], env: dict[str, str], interval: float = 0.1) -> dict[str, Any]:
+    """Run ``command``; its wall time (to the moment it exits), peak RSS of its process tree,
+    output and exit code."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env
+    )
+    output: dict[str, str] = {}
+    reader = threading.Thread(
+        target=lambda: output.update(zip(("out", "err"), proc.communicate(), strict=True)), daemon=True
+    )
+    reader.start()
+    peak = 0
+    while True:
+        peak = max(peak, tree_rss(proc.pid))
+        try:
+            proc.wait(timeout=interval)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    ended = time.perf_counter()
+    reader.join()
+    return {
+        "started": started,
+        "ended": ended,
+        "wall_s": ended - started,
+        "peak_rss_mb": peak / 2**20,
+        "returncode": proc.returncode,
+        "out": output.get("out", ""),
+        "err": output.get("err", ""),
+    }
+
+
+def _rate(site: SyntheticSite, run: dict[str, Any], pages: int) -> float:
+    """Pages per second from the first article request to the process's exit: start-up
+    and sitemap reading are left out, storing the last page is counted."""
+    first = site.first_article_at if site.first_article_at is not None else run["started"]
+    return pages / max(run["ended"] - first, 1e-9)
+
+
+def run_speed(pages: int, repeat: int, workdir: Path, variants: tuple[str, ...]) -> dict[str, Any]:
+    """newsmon's crawl against the bare spider on one generated site per variant, same run."""
+    results: dict[str, Any] = {}
+    bare_sets = [
+        part
+        for key, value in FAST.items()
+        if not key.startswith("NEWSMON_")
+        for part in ("--set", f"{key}={value}")
+    ]
+    for variant in variants:
+        with SyntheticSite(pages, storm=variant == "storm") as site:
+            site.prerender()
+            sources = workdir / f"sources-{variant}.yaml"
+            sources.write_text(
+                SPEED_SOURCES.format(pages=pages, url=site.url, variant=variant), encoding="utf-8"
+            )
+            rows: dict[str, list[dict[str, Any]]] = {"bare": [], "newsmon": []}
+            for round_no in range(repeat):
+                for side in ("bare", "newsmon"):  # alternate, so load drifts hit both sides
+                    site.first_article_at = site.last_article_at = None
+                    before = site.counts["article"]
+                    if side == "bare":
+                        command = [sys.executable, str(BARE_SPIDER), f"{site.url}/sitemap.xml", *bare_sets]
+                        run = _run_measured(command, child_env())
+                        if run["returncode"] != 0:
+                            raise SystemExit(f"the bare spider failed:\n{run['err'][-3000:]}")
+                        stored = json.loads(run["out"])["fetched"]
+                    else:
+                        db_url = f"sqlite:///{workdir / f'speed-{variant}-{round_no}.db'}"
+                        command = newsmon_command(db_url, sources, "synthetic")
+                        run = _run_measured(command, child_env({"NEWSMON_DATA_DIR": str(workdir)}))
+                        (workdir / f"crawl-{variant}-{round_no}.log").write_text(run["err"], encoding="utf-8")
+                        if run["returncode"] != 0:
+                            raise SystemExit(
+                                f"newsmon crawl failed (exit {run['returncode']}):\n{run['err'][-3000:]}"
+                            )
+                        engine = make_engine(db_url)
+                        with session_scope(session_factory(engine)) as session:
+                            stored = session.query(Article).count()
+                        engine.dispose()
+                    served = site.counts["article"] - before
+                    rows[side].append(
+                        {
+                            "served": served,
+                            "stored": stored,
+                            "wall_s": run["wall_s"],
+                            "pages_per_s": _rate(site, run, stored),
+                            "peak_rss_mb": run["peak_rss_mb"],
+                        }
+                    )
+                    print(
+                        f"  {variant} round {round_no + 1}/{repeat} {side}: {stored} pages, "
+                        f"{rows[side][-1]['pages_per_s']:.1f} pages/s, peak RSS {run['peak_rss_mb']:.0f} MB",
+                        file=sys.stderr,
+                    )
+        med = {
+            side: {
+                key: statistics.median(r[key] for r in rs) for key in ("pages_per_s", "wall_s", "peak_rss_mb")
+            }
+            for side, rs in rows.items()
+        }
+        results[variant] = {
+            "rounds": rows,
+            "median": med,
+            "speed_ratio": med["newsmon"]["pages_per_s"] / med["bare"]["pages_per_s"],
+            "memory_ratio": med["newsmon"]["peak_rss_mb"] / med["bare"]["peak_rss_mb"],
+            "complete": all(r["stored"] >= pages for r in rows["newsmon"]),
+        }
+    result: dict[str, Any] = {
+        "mode": "speed",
+        "pages": pages,
+        "repeat": repeat,
+        "cores": os.cpu_count(),
+        "settings": FAST,
+        "variants": results,
+    }
+    if "storm" in results and "distinct" in results:
+        # Cost per page of the storm site over the distinct one (newsmon's seconds per page).
+        result["storm_cost"] = (
+            results["distinct"]["median"]["newsmon"]["pages_per_s"]
+            / results["storm"]["median"]["newsmon"]["pages_per_s"]
+        )
+    return result
+
+
+def print_speed(result: dict[str, Any]) -> None:
+    print(
+        f"generated site of {result['pages']} articles from its sitemap, {result['cores']} cores, "
+        f"{result['repeat']} round(s), medians; politeness off for both sides "
+        f"(CONCURRENT_REQUESTS={FAST['CONCURRENT_REQUESTS']}, "
+        f"CONCURRENT_REQUESTS_PER_DOMAIN={FAST['CONCURRENT_REQUESTS_PER_DOMAIN']}, DOWNLOAD_DELAY=0)"
+    )
+    print(f"  {'site':<9} {'side':<8} {'pages/s':>8} {'wall s':>7} {'peak MB':>8}")
+    for variant, v in result["variants"].items():
+        for side in ("bare", "newsmon"):
+            m = v["median"][side]
+            print(
+                f"  {variant:<9} {side:<8} {m['pages_per_s']:8.1f} {m['wall_s']:7.1f} {m['peak_rss_mb']:8.0f}"
+            )
+        print(
+            f"  {variant:<9} ratio    newsmon/bare pages/s {v['speed_ratio']:.2f} (target >= 0.5), "
+            f"peak RSS {v['memory_ratio']:.2f} (target <= 2)"
+            + ("" if v["complete"] else "  INCOMPLETE: newsmon stored fewer pages than the site has")
+        )
+    if "storm_cost" in result:
+        print(f"  storm site costs {result['storm_cost']:.2f}x the distinct site per page (target <= 1.2)")
+
+
 # ------------------------------------------------------------------------------ main
 
 
@@ -416,23 +583,33 @@ def main(argv: list[str] | None = None) -> int:
     memory = sub.add_parser("memory", help="peak RSS of a crawl of a synthetic site")
     memory.add_argument("--pages", type=int, default=100_000, help="articles on the synthetic site")
     memory.add_argument("--interval", type=float, default=0.5, help="seconds between RSS samples")
-    for p in (sample, memory):
+    speed = sub.add_parser("speed", help="newsmon's crawl against a bare Scrapy spider, same run")
+    speed.add_argument("--pages", type=int, default=1500, help="articles on the generated site")
+    speed.add_argument("--repeat", type=int, default=1, help="rounds to take the median of")
+    speed.add_argument(
+        "--site", choices=("distinct", "storm", "both"), default="both", help="which generated site(s)"
+    )
+    for p in (sample, memory, speed):
         p.add_argument("--json", action="store_true", help="print one JSON object instead of the text")
         p.add_argument("--keep", type=Path, help="keep the databases in this directory (default: deleted)")
     args = parser.parse_args(argv)
     if args.mode == "sample" and args.repeat < 1:
         parser.error(f"--repeat must be at least 1, not {args.repeat}")
+    if args.mode == "speed" and (args.pages < 1 or args.repeat < 1):
+        parser.error("--pages and --repeat must be at least 1")
     if args.mode == "memory" and args.pages < 1:
         parser.error(f"--pages must be at least 1, not {args.pages}")
     if args.mode == "memory" and args.interval <= 0:
         parser.error(f"--interval must be positive, not {args.interval}")
     workdir = Path(tempfile.mkdtemp(prefix="newsmon-crawl-bench-"))
     try:
-        result = (
-            run_sample(args.repeat, workdir)
-            if args.mode == "sample"
-            else run_memory(args.pages, args.interval, workdir)
-        )
+        if args.mode == "sample":
+            result = run_sample(args.repeat, workdir)
+        elif args.mode == "speed":
+            variants = ("distinct", "storm") if args.site == "both" else (args.site,)
+            result = run_speed(args.pages, args.repeat, workdir, variants)
+        else:
+            result = run_memory(args.pages, args.interval, workdir)
     finally:
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
@@ -443,9 +620,14 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, ensure_ascii=False))
     elif args.mode == "sample":
         print_sample(result)
+    elif args.mode == "speed":
+        print_speed(result)
     else:
         print_memory(result)
-    return 0 if result.get("complete", True) else 1
+    complete = result.get("complete", True) and all(
+        v["complete"] for v in result.get("variants", {}).values()
+    )
+    return 0 if complete else 1
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ seeded RNG, so two runs serve the same bytes.
 
 - ``/robots.txt``: allows everything.
 - ``/rss.xml``: the newest 50 articles (RSS 2.0, with dates).
+- ``/sitemap.xml``: every article, newest first, with its ``lastmod``.
 - ``/tin-moi?trang=K``: listing page K (1-based) with ``links_per_page`` article links,
   newest first, a date beside each, and a pager (``rel=next``, "Trang sau", page numbers).
 - ``/bai-viet/<slug>-post<id>.html``: article ``id`` (0 is the newest), 30-60 kB of HTML:
@@ -13,7 +14,11 @@ seeded RNG, so two runs serve the same bytes.
   paragraphs of Vietnamese syllables, related links and a footer.
 
 Article texts are random sequences from a syllable vocabulary (no topic phrases), so no two
-are near-duplicates and the classifier sees ordinary news.
+are near-duplicates and the classifier sees ordinary news. With ``storm=True`` every body
+sentence is drawn from one pool of 120 sentences instead (as template-heavy government sites
+reuse their phrasing): pages share many shingles without being duplicates of each other, the
+case that makes a near-duplicate lookup slow. ``prerender()`` renders every article once, so
+the server's own cost stays out of a speed comparison.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import itertools
 import random
 import re
 import threading
+import time
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 from html import escape
@@ -297,6 +303,7 @@ _SCRIPT = "".join(
     for i in range(40)
 )
 _ARTICLE_RE = re.compile(r"^/bai-viet/[a-z0-9-]+-post(\d+)\.html$")
+STORM_POOL = 120  # sentences a storm site's bodies are drawn from
 NEWEST = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 VN_TZ = timezone(timedelta(hours=7))
 
@@ -333,7 +340,14 @@ class SyntheticSite:
     were served, so a benchmark can follow the crawl's progress.
     """
 
-    def __init__(self, pages: int, links_per_page: int = 50, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        pages: int,
+        links_per_page: int = 50,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        storm: bool = False,
+    ) -> None:
         if pages < 1:
             raise ValueError(f"pages must be at least 1, not {pages}")
         if links_per_page < 1:
@@ -341,7 +355,20 @@ class SyntheticSite:
         self.pages = pages
         self.links_per_page = links_per_page
         self.listing_pages = -(-pages // links_per_page)
-        self.counts: dict[str, int] = {"robots": 0, "feed": 0, "listing": 0, "article": 0, "other": 0}
+        self.storm = storm
+        self._pool = [_sentence(random.Random(9_000_000 + k)) for k in range(STORM_POOL)] if storm else []
+        self._rendered: dict[int, bytes] = {}
+        # When the first and the last article request were served (perf_counter), for rates.
+        self.first_article_at: float | None = None
+        self.last_article_at: float | None = None
+        self.counts: dict[str, int] = {
+            "robots": 0,
+            "feed": 0,
+            "sitemap": 0,
+            "listing": 0,
+            "article": 0,
+            "other": 0,
+        }
         self.bytes_served = 0
         self._lock = threading.Lock()
         self._server = _Server((host, port), self)
@@ -371,6 +398,15 @@ class SyntheticSite:
 
     # --- pages -------------------------------------------------------------------------
 
+    def prerender(self) -> None:
+        """Render every article now and serve the stored bytes from then on."""
+        for article_id in range(self.pages):
+            self._rendered[article_id] = self.article_html(article_id).encode("utf-8")
+
+    def article_bytes(self, article_id: int) -> bytes:
+        cached = self._rendered.get(article_id)
+        return cached if cached is not None else self.article_html(article_id).encode("utf-8")
+
     def article_path(self, article_id: int) -> str:
         return f"/bai-viet/{_slug(_title(article_id))}-post{article_id}.html"
 
@@ -391,7 +427,10 @@ class SyntheticSite:
         paragraphs: list[str] = []
         chars = 0
         while chars < text_chars:
-            paragraph = " ".join(_sentence(rng) for _ in range(rng.randint(3, 6)))
+            if self.storm:
+                paragraph = " ".join(rng.choice(self._pool) for _ in range(rng.randint(3, 6)))
+            else:
+                paragraph = " ".join(_sentence(rng) for _ in range(rng.randint(3, 6)))
             paragraphs.append(f"<p>{paragraph}</p>")
             chars += len(paragraph)
         head = (
@@ -461,13 +500,26 @@ class SyntheticSite:
             f"<link>{self.url}/</link><description>Tin mới</description>{items}</channel></rss>"
         )
 
-    def render(self, target: str) -> tuple[int, str, str, str]:
+    def sitemap_xml(self) -> str:
+        entries = "".join(
+            f"<url><loc>{self.url}{self.article_path(i)}</loc>"
+            f"<lastmod>{published(i):%Y-%m-%dT%H:%M:%S+00:00}</lastmod></url>"
+            for i in range(self.pages)
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
+        )
+
+    def render(self, target: str) -> tuple[int, str, str | bytes, str]:
         """(status, content type, body, kind) for a request target (path and query)."""
         parts = urlsplit(target)
         if parts.path == "/robots.txt":
             return 200, "text/plain", "User-agent: *\nAllow: /\n", "robots"
         if parts.path == "/rss.xml":
             return 200, "application/rss+xml; charset=utf-8", self.feed_xml(), "feed"
+        if parts.path == "/sitemap.xml":
+            return 200, "application/xml; charset=utf-8", self.sitemap_xml(), "sitemap"
         if parts.path == "/tin-moi":
             value = parse_qs(parts.query).get("trang", ["1"])[0]
             if value.isdigit() and 1 <= int(value) <= self.listing_pages:
@@ -478,13 +530,17 @@ class SyntheticSite:
             and int(match.group(1)) < self.pages
             and parts.path == self.article_path(int(match.group(1)))
         ):
-            return 200, "text/html; charset=utf-8", self.article_html(int(match.group(1))), "article"
+            return 200, "text/html; charset=utf-8", self.article_bytes(int(match.group(1))), "article"
         return 404, "text/plain", "not found\n", "other"
 
     def _count(self, kind: str, size: int) -> None:
         with self._lock:
             self.counts[kind] += 1
             self.bytes_served += size
+            if kind == "article":
+                now = time.perf_counter()
+                self.first_article_at = self.first_article_at or now
+                self.last_article_at = now
 
 
 def _nav() -> str:
@@ -527,7 +583,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         status, ctype, text, kind = self.server.site.render(self.path)
-        body = text.encode("utf-8")
+        body = text if isinstance(text, bytes) else text.encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -538,7 +594,6 @@ class _Handler(BaseHTTPRequestHandler):
 
 if __name__ == "__main__":  # python bench/synthetic_site.py 1000: serve it to look at
     import sys
-    import time
 
     with SyntheticSite(int(sys.argv[1]) if len(sys.argv) > 1 else 1000, port=8480) as site:
         print(f"serving {site.pages} articles at {site.url}/tin-moi?trang=1 (Ctrl-C to stop)")

@@ -6,6 +6,8 @@ Environment variables:
   NEWSMON_SOURCES       source registry (default: ``sources.yaml`` in the project directory)
   NEWSMON_CONTACT_URL   contact URL sent in the User-Agent
   NEWSMON_LOG_LEVEL     log level (default INFO)
+  NEWSMON_EXTRACT_WORKERS  processes for extraction during a crawl (default ``auto``: one per core;
+                        0: in the crawl's threads)
   NEWSMON_ALERTS        alert rules and channels (default: ``alerts.yaml`` in the project directory)
   NEWSMON_ALERT_URLS    alert channel URLs (apprise), comma or space separated, added to the file's
   NEWSMON_OPERATOR_URLS source-health channel URLs for the operator, added to the file's
@@ -50,6 +52,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 SCHEDULER_QUEUE_KEY = "newsmon:%(source)s:requests"
 SCHEDULER_DUPEFILTER_KEY = "newsmon:%(source)s:dupefilter"
 NEWSMON_WORKER_TICK = 1.0  # seconds between a worker's looks at the queue when idle
+# Processes for the pages' CPU work during a crawl (newsmon.services.page_pool): "auto" is one
+# per core; 0 keeps it in the crawl's own threads.
+NEWSMON_EXTRACT_WORKERS = os.environ.get("NEWSMON_EXTRACT_WORKERS") or "auto"
 
 # --- Scrapy -------------------------------------------------------------------
 BOT_NAME = "newsmon"

@@ -17,7 +17,10 @@ from sqlalchemy.orm import Session
 
 from storage.models import Alert, Article, Attachment, CrawlRun, Event, FetchError, Page, Source, utcnow
 
-_COMPRESS_LEVEL = 6
+# zlib level 3: half the CPU of level 6 (1.2 against 2.4 ms per page on the 181 aeb pages),
+# 12% larger (0.221 against 0.197 of the raw size; measured on the 181 aeb pages). The crawl
+# compresses every page it stores; pages are read back rarely (reprocess), at the same cost.
+_COMPRESS_LEVEL = 3
 MAX_ID = 2**31 - 1  # INTEGER primary keys
 _IN_CHUNK = 500  # stay far below SQLite's bound-parameter limit
 
@@ -285,6 +288,7 @@ def attachment_body(attachment: Attachment) -> bytes:
 _ARTICLE_FIELDS = (
     "url", "page_id", "source_id", "title", "lead", "text", "author", "published_at",
     "published_offset", "published_from", "language", "content_hash", "word_count", "search_text",
+    "event_type",
 )  # fmt: skip
 
 

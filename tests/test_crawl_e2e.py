@@ -32,7 +32,9 @@ def first_crawl(sites, tmp_path_factory, database_server):
     db_url = database_server.new("crawl", tmp_path_factory.mktemp("db"))
     sites.clear_faults()
     sites.reset_log()
-    summary = crawl(db_url, sites.env())
+    # The extraction pool as a two-core machine's default runs it (the suite's other crawls
+    # run extraction in the crawl's threads: tests/conftest.py).
+    summary = crawl(db_url, {**sites.env(), "NEWSMON_EXTRACT_WORKERS": "2"})
     yield db_url, summary, len(article_requests(sites))
     database_server.drop(db_url)
 
@@ -168,3 +170,42 @@ def test_crawl_forms_the_sample_events(sites, first_crawl):
             e for e in events.values() if e.province == "Hòa Bình" and str(e.date_held) == "2023-12-07"
         ]
         assert len(hoabinh) == 1 and hoabinh[0].province_2025 == "Phú Thọ" and hoabinh[0].participants == 280
+
+
+def _what_was_made(db_url: str) -> dict[str, tuple]:
+    """Per article URL: what extraction, classification, dedup and event grouping made of it."""
+    stored = articles(db_url)
+    by_id = {a.id: a.canonical_url for a in stored}
+    events: dict[int, set[str]] = {}
+    for a in stored:
+        if a.event_id is not None:
+            events.setdefault(a.event_id, set()).add(a.canonical_url)
+    return {
+        a.canonical_url: (
+            a.title, a.content_hash, a.language, a.published_at, a.event_type, a.topics,
+            by_id.get(a.duplicate_of), frozenset(events.get(a.event_id, ())), a.fields,
+        )  # fmt: skip
+        for a in stored
+    }
+
+
+def test_the_extraction_pool_makes_what_the_threads_make(sites, first_crawl, database_server, tmp_path):
+    """The same sites crawled with extraction in the crawl's threads (NEWSMON_EXTRACT_WORKERS=0)
+    store the same articles, classifications, copies and events as with the pool of processes."""
+    db_url, _, _ = first_crawl
+    other = database_server.new("threads", tmp_path)
+    try:
+        crawl(other, {**sites.env(), "NEWSMON_EXTRACT_WORKERS": "0"})
+        pooled, threaded = _what_was_made(db_url), _what_was_made(other)
+        assert set(pooled) == set(threaded) == expected_urls(sites)
+        assert {u: pooled[u] for u in pooled if pooled[u] != threaded[u]} == {}
+    finally:
+        database_server.drop(other)
+
+
+def test_a_bad_worker_count_is_a_clear_error(tmp_path: Path):
+    result = newsmon(
+        ["crawl", "--all", "--set", "NEWSMON_EXTRACT_WORKERS=many"], f"sqlite:///{tmp_path / 'x.db'}", {}
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "NEWSMON_EXTRACT_WORKERS must be a number or 'auto', not 'many'" in result.stderr

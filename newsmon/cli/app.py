@@ -1,16 +1,22 @@
 """The ``newsmon`` command group and what every command shares: the context (database,
 registry, alert rules, created lazily so ``newsmon --help`` touches nothing), the consoles,
 and the one place where library errors a user can cause (a bad sources file, an unreachable
-database, a bad alerts file) become one-line messages with exit status 2."""
+database, a bad alerts file) become one-line messages with exit status 2.
+
+Commands are imported when they run, not before: ``COMMANDS`` says which module defines each
+one and what ``newsmon --help`` says of it, so the help lists every command without loading
+Scrapy, SQLAlchemy or apprise (half a second of imports); tests/test_cli_lazy.py keeps the
+table equal to the commands themselves."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -18,10 +24,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import newsmon.settings as config
-from newsmon.crawl.runner import CrawlSetupError
-from newsmon.services.alerts import AlertsConfig, AlertsConfigError, load_alerts_config
-from pipeline.sources import Registry, RegistryError, load_registry
-from storage.db import DatabaseError, make_engine, session_factory, upgrade
+
+if TYPE_CHECKING:
+    from newsmon.services.alerts import AlertsConfig
+    from pipeline.sources import Registry
 
 logger = logging.getLogger("newsmon")
 
@@ -58,6 +64,8 @@ class Context:
     @property
     def alerts(self) -> AlertsConfig:
         if self._alerts is None:
+            from newsmon.services.alerts import load_alerts_config
+
             self._alerts = load_alerts_config(
                 config.NEWSMON_ALERTS, config.NEWSMON_ALERT_URLS, config.NEWSMON_OPERATOR_URLS
             )
@@ -66,12 +74,16 @@ class Context:
     @property
     def registry(self) -> Registry:
         if self._registry is None:
+            from pipeline.sources import load_registry
+
             self._registry = load_registry(self.sources_path)
         return self._registry
 
     @property
     def sessions(self) -> Any:
         if self._sessions is None:
+            from storage.db import make_engine, session_factory, upgrade
+
             engine = make_engine(self.database_url)
             upgrade(engine)
             self._sessions = session_factory(engine)
@@ -124,7 +136,82 @@ def parse_date_option(value: str | None, name: str) -> datetime | None:
         raise UsageError(f"{name}: {exc}") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# name: (module under newsmon.cli, the help's first sentence)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "alerts": (
+        "alerts",
+        "Alerts about new events (NEWSMON_ALERTS, NEWSMON_ALERT_URLS, NEWSMON_OPERATOR_URLS).",
+    ),
+    "analyze": (
+        "ingest",
+        "Show what the pipeline makes of saved pages (HTML, or a clean .txt body whose first line is the title): text, date, language, duplicates among the files, and the event.",
+    ),
+    "articles": ("articles", "Query stored articles."),
+    "crawl": ("crawl", "Crawl sources now: `newsmon crawl ID...` or `newsmon crawl --all`."),
+    "db": ("ops", "Database schema (Alembic migrations)."),
+    "demo": ("ops", "Serve the bundled sample sites on 127.0.0.1, crawl them, and show what was stored."),
+    "doctor": (
+        "doctor",
+        "Check the installation before a crawl: libraries, database, Redis, sources, alerts, data directory, Chromium.",
+    ),
+    "eval": (
+        "ops",
+        "Score detection (by language), event fields, clustering and near-duplicates on labelled cases: the project's own-words cases (or PATHS) and the study set's two parts.",
+    ),
+    "events": ("articles", "Events (conferences, trainings...) with every report of each."),
+    "export": (
+        "search",
+        "Export articles or events, streamed: CSV (UTF-8 with a BOM, opens in Excel), JSON lines, or xlsx.",
+    ),
+    "ingest": (
+        "ingest",
+        'Run the pipeline over saved pages into the database: HTML/.txt files, directories, JSON lines ({"url": ..., "html": ...}) or WARC archives.',
+    ),
+    "reprocess": ("ingest", "Run the pipeline again over stored raw pages (after rules or code changed)."),
+    "runs": ("crawl", "Recent crawl runs with their counts and errors."),
+    "schedule": ("ops", "Run the scheduled crawls (one job per enabled source) until SIGTERM/SIGINT."),
+    "search": (
+        "search",
+        'Search articles: words (all must occur, accents optional), "a phrase", OR, NOT word or -word, (parentheses), word* for a prefix; best matches first, copies folded.',
+    ),
+    "serve": ("ops", "Serve the web UI and the JSON API (read-only) until Ctrl-C or SIGTERM."),
+    "sources": ("sources", "The source registry (sources.yaml)."),
+    "worker": (
+        "crawl",
+        "Fetch queued requests from Redis (REDIS_URL) for every enabled source, or the IDs given, and store what comes back; several workers on several machines share one crawl.",
+    ),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use (see the module's docstring)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(f"newsmon.cli.{COMMANDS[cmd_name][0]}")
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in self.commands:
+                text = self.commands[name].get_short_help_str(limit)
+            else:
+                text = click.utils.make_default_short_help(COMMANDS[name][1], limit)
+            rows.append((name, text))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--database",
     "database_url",
@@ -158,6 +245,11 @@ def wrap_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from newsmon.crawl.runner import CrawlSetupError
+        from newsmon.services.alerts import AlertsConfigError
+        from pipeline.sources import RegistryError
+        from storage.db import DatabaseError
+
         try:
             return func(*args, **kwargs)
         except (RegistryError, DatabaseError, AlertsConfigError, CrawlSetupError) as exc:

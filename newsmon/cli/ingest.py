@@ -23,7 +23,7 @@ from newsmon.cli.app import (
     wrap_errors,
 )
 from newsmon.services.analyze import analyze_pages
-from newsmon.services.inputs import iter_inputs, page_from_file
+from newsmon.services.inputs import UnreadableFile, iter_inputs, page_from_file
 from pipeline.sources import Registry, RegistryError
 from storage import repository as repo
 from storage.db import session_scope
@@ -62,8 +62,17 @@ def analyze(obj: Context, files: tuple[Path, ...], url: str | None, published: s
     if url and len(files) > 1:
         raise UsageError("--url applies to one file; give one file or drop --url")
     when = parse_date_option(published, "--published")
-    pages = [page_from_file(path, url) for path in files]
-    results = analyze_pages(pages, when)
+    readable: list[Path] = []
+    pages = []
+    unreadable: dict[Path, str] = {}
+    for path in files:
+        try:
+            pages.append(page_from_file(path, url))
+            readable.append(path)
+        except UnreadableFile as exc:
+            unreadable[path] = str(exc)
+    analyzed = dict(zip(readable, analyze_pages(pages, when) if pages else [], strict=True))
+    results = [analyzed[path] if path in analyzed else {"error": unreadable[path]} for path in files]
     for path, result in zip(files, results, strict=True):
         result = {"file": str(path), **result}
         if fmt == "json":

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsmon.services.alerts import AlertsConfig, load_alerts_config
+from newsmon.services.page_pool import PagePool, worker_count
 from newsmon.services.store import ArticleStore
 from pipeline.sources import Registry, load_registry
 from pipeline.types import Selectors
@@ -28,14 +29,18 @@ _LOCK = threading.Lock()
 class CrawlContext:
     """Engine, sessions, registry and article store for the crawls of this process.
 
-    Settings: ``DATABASE_URL``, ``NEWSMON_SOURCES``, and the alerts config
-    (``NEWSMON_ALERTS``, ``NEWSMON_ALERT_URLS``, ``NEWSMON_OPERATOR_URLS``).
+    Settings: ``DATABASE_URL``, ``NEWSMON_SOURCES``, the alerts config (``NEWSMON_ALERTS``,
+    ``NEWSMON_ALERT_URLS``, ``NEWSMON_OPERATOR_URLS``) and ``NEWSMON_EXTRACT_WORKERS``
+    (processes for the pages' CPU work, ``newsmon.services.page_pool``; 0: in the crawl's threads).
     """
 
-    def __init__(self, database_url: str, sources_path: str, alerts: AlertsConfig | None = None) -> None:
+    def __init__(
+        self, database_url: str, sources_path: str, alerts: AlertsConfig | None = None, workers: int = 0
+    ) -> None:
         self.database_url = database_url
         self.sources_path = sources_path
         self.alerts = alerts
+        self.pool = PagePool(workers) if workers > 0 else None
         self.engine: Engine = make_engine(database_url)
         upgrade(self.engine)
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
@@ -46,7 +51,9 @@ class CrawlContext:
 
     @cached_property
     def store(self) -> ArticleStore:
-        return ArticleStore(self.sessions, selectors_for=self.selectors_for, alerts=self.alerts)
+        return ArticleStore(
+            self.sessions, selectors_for=self.selectors_for, alerts=self.alerts, pool=self.pool
+        )
 
     def selectors_for(self, source_id: str | None) -> Selectors | None:
         if not source_id:
@@ -72,5 +79,15 @@ def get_context(crawler: Crawler) -> CrawlContext:
                 settings.get("NEWSMON_ALERT_URLS", ""),
                 settings.get("NEWSMON_OPERATOR_URLS", ""),
             )
-            _CONTEXTS[key] = CrawlContext(database_url, sources, alerts)
+            workers = worker_count(settings.get("NEWSMON_EXTRACT_WORKERS"))  # checked by scrapy_settings
+            _CONTEXTS[key] = CrawlContext(database_url, sources, alerts, workers)
         return _CONTEXTS[key]
+
+
+def close_contexts() -> None:
+    """Stop every context's worker processes (at the end of a crawl process)."""
+    with _LOCK:
+        contexts = list(_CONTEXTS.values())
+    for context in contexts:
+        if context.pool is not None:
+            context.pool.shutdown()

@@ -75,6 +75,12 @@ def scrapy_settings(database_url: str, sources_path: str, overrides: Iterable[st
         if not sep:
             raise CrawlSetupError(f"--set {item!r}: use KEY=VALUE, e.g. --set DOWNLOAD_DELAY=0")
         settings.set(key.strip(), value.strip(), priority="cmdline")
+    from newsmon.services.page_pool import worker_count
+
+    try:
+        worker_count(settings.get("NEWSMON_EXTRACT_WORKERS"))
+    except ValueError as exc:
+        raise CrawlSetupError(str(exc)) from None
     return settings
 
 
@@ -247,6 +253,9 @@ def run_process(
         process.start(install_signal_handlers=False)
     finally:
         stops.restore()
+        from newsmon.crawl.context import close_contexts
+
+        close_contexts()
 
 
 def _redis(settings: Any) -> Any:

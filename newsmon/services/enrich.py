@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 
 from newsmon.services.dedup import assign_duplicate
 from newsmon.services.events import assign_event
-from pipeline.classify.classifier import Evidence, classify
+from pipeline.classify.classifier import Classification, Evidence, classify
 from pipeline.classify.planned import planned_type
 from pipeline.cluster.match import EVENT_TYPES
 from pipeline.fields import extract_fields
 from pipeline.gazetteer import province_from_host
+from pipeline.prepare import Prepared
 from storage import repository as repo
 from storage.models import Article, Source
 
@@ -89,12 +90,13 @@ def _documents(session: Session, article: Article) -> str:
     return "\n\n".join(texts)[:DOCUMENT_CHARS]
 
 
-def _classify(session: Session, article: Article) -> tuple[Any, str]:
+def _classify(session: Session, article: Article, first: Classification | None = None) -> tuple[Any, str]:
     """The article's classification and the text it rests on. The linked documents (a plan as
     PDF, a programme as DOCX) are read only when the article alone reports no event: they may
     show that a bare "see the attached plan" notice announces a training, but a report of a
-    held training is never turned into a plan by the programme attached to it."""
-    result = classify(article.title, article.lead, article.text, article.language, url=article.url)
+    held training is never turned into a plan by the programme attached to it. ``first`` is the
+    article's own classification when a worker has made it already (``pipeline.prepare``)."""
+    result = first or classify(article.title, article.lead, article.text, article.language, url=article.url)
     if result.type in EVENT_TYPES:
         return result, article.text
     documents = _documents(session, article)
@@ -112,14 +114,17 @@ def _classify(session: Session, article: Article) -> tuple[Any, str]:
     return result, article.text
 
 
-def enrich_article(session: Session, article: Article) -> Enrichment:
+def enrich_article(session: Session, article: Article, prepared: Prepared | None = None) -> Enrichment:
     """Classify ``article``, extract its event fields, find its original, put it in its event.
+
+    ``prepared``: what a worker computed from the same page (classification, signature), used
+    instead of computing it again.
 
     A plan or announcement of a training (``planned_type``) gets its fields too, with
     ``planned`` naming the event type it announces: it makes a planned event, which the report
     of the training joins when it comes.
     """
-    result, text = _classify(session, article)
+    result, text = _classify(session, article, prepared.classification if prepared else None)
     article.event_type = result.type
     article.topics = list(result.topics)
     article.classification = _jsonable(result)
@@ -156,7 +161,10 @@ def enrich_article(session: Session, article: Article) -> Enrichment:
             fields = {}
     article.fields = fields
     session.flush()
-    match = assign_duplicate(session, article.id)
+    if prepared is not None and prepared.signature is not None:
+        match = assign_duplicate(session, article.id, prepared.shingles, prepared.signature)
+    else:
+        match = assign_duplicate(session, article.id)
     session.flush()  # write what dedup changed on this article before events read it
     assignment = assign_event(session, article)
     return Enrichment(

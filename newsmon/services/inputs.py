@@ -1,5 +1,6 @@
-"""Saved pages as pipeline input: HTML and text files, directories, JSON lines
-(``{"url": ..., "html": ...}``), WARC/ARC archives (wget, Heritrix, Browsertrix).
+"""Saved pages as pipeline input: HTML and text files (gzipped too: ``page.html.gz``),
+directories, JSON lines (``{"url": ..., "html": ...}``), WARC/ARC archives (wget, Heritrix,
+Browsertrix).
 
 Readers never raise on a bad record: they append a line saying what to fix to ``problems``
 and go on with the next one.
@@ -14,12 +15,26 @@ from pathlib import Path
 
 from pipeline.types import Page
 
-__all__ = ["declared_url", "input_kind", "iter_inputs", "page_from_file"]
+__all__ = ["UnreadableFile", "declared_url", "input_kind", "iter_inputs", "page_from_file"]
+
+
+class UnreadableFile(ValueError):
+    """A saved page that cannot be read (a truncated or corrupt .gz)."""
 
 
 def page_from_file(path: Path, url: str | None, source_id: str | None = None) -> Page:
     body = path.read_bytes()
-    headers = {"content-type": "text/plain; charset=utf-8"} if path.suffix.lower() == ".txt" else {}
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        import gzip
+        import zlib
+
+        try:
+            body = gzip.decompress(body)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise UnreadableFile(f"{path}: not a readable gzip file ({exc}); gunzip it to check") from None
+        name = name[:-3]
+    headers = {"content-type": "text/plain; charset=utf-8"} if name.endswith(".txt") else {}
     if url is None:
         url = declared_url(body) or path.resolve().as_uri()
     return Page(url=url, body=body, headers=headers, source_id=source_id, fetched_at=datetime.now(UTC))
@@ -56,11 +71,15 @@ def iter_inputs(
         elif kind == "warc":
             yield from _iter_warc(path, source_for, problems)
         elif kind in ("html", "txt"):
-            page = page_from_file(path, url)
+            try:
+                page = page_from_file(path, url)
+            except UnreadableFile as exc:
+                problems.append(str(exc))
+                continue
             page.source_id = source_for(page.url)
             yield page, None
         else:
-            problems.append(f"{path}: skipped (not .html, .htm, .txt, .jsonl or .warc[.gz])")
+            problems.append(f"{path}: skipped (not .html, .htm, .txt, .jsonl or .warc, gzipped or not)")
 
 
 def input_kind(path: Path) -> str | None:
@@ -69,6 +88,7 @@ def input_kind(path: Path) -> str | None:
         return "warc"
     if name.endswith((".jsonl", ".ndjson", ".jsonl.gz")):
         return "jsonl"
+    name = name.removesuffix(".gz")
     if name.endswith((".html", ".htm", ".xhtml", ".shtml", ".aspx")):
         return "html"
     if name.endswith(".txt"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timezone
 
@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from newsmon.services.alerts import AlertsConfig, queue_event_alerts
 from newsmon.services.enrich import enrich_article
+from newsmon.services.page_pool import PagePool
 from pipeline.extract.attachments import AttachmentText, extract_attachment
-from pipeline.process import ExtractionFailed, process_page
+from pipeline.prepare import Prepared, prepare
 from pipeline.text import search_document
 from pipeline.types import Article, AttachmentFile, Page, Selectors
 from pipeline.urls import canonical_url
@@ -123,7 +124,9 @@ class ArticleStore:
     """Stores pages and their articles through a session factory.
 
     ``selectors_for(source_id)`` gives the per-source extraction overrides; with
-    ``alerts``, a new event that alerts gets its pending alert rows in the same transaction.
+    ``alerts``, a new event that alerts gets its pending alert rows in the same transaction;
+    with ``pool``, a page's CPU work (``pipeline.prepare``) runs in the pool's processes and
+    only the writes in the calling thread.
     """
 
     def __init__(
@@ -131,16 +134,24 @@ class ArticleStore:
         sessions: sessionmaker[Session],
         selectors_for: Callable[[str | None], Selectors | None] | None = None,
         alerts: AlertsConfig | None = None,
+        pool: PagePool | None = None,
     ) -> None:
         self.sessions = sessions
         self.selectors_for = selectors_for or (lambda _sid: None)
         self.alerts = alerts
+        self.pool = pool
         self._article_locks = KeyedLocks()
+        # SQLite takes one writer at a time; threads that queue for its lock in its busy handler
+        # sleep in growing steps (up to 100 ms) while the lock sits free. Queued here instead,
+        # the next writer starts the moment the last one commits. PostgreSQL writes in parallel.
+        bind = sessions.kw.get("bind")
+        sqlite = bind is not None and bind.dialect.name == "sqlite"
+        self._writer: threading.Lock | nullcontext[None] = threading.Lock() if sqlite else nullcontext()
 
     def save_raw(self, page: Page, run_id: int | None = None, replace: bool = False) -> tuple[int, bool]:
         requested = canonical_url(page.requested_url) if page.requested_url else None
         canonical = canonical_url(page.url)
-        with session_scope(self.sessions) as session:
+        with self._writer, session_scope(self.sessions) as session:
             return repo.save_page(
                 session,
                 canonical_url=canonical,
@@ -159,26 +170,35 @@ class ArticleStore:
         self, page_id: int, page: Page | None = None, published: datetime | None = None
     ) -> Outcome:
         """Run the pipeline over a stored page and upsert its article."""
+        prepared = None
+        if self.pool is not None and page is not None:  # the CPU work first, outside any lock
+            prepared = self.pool.prepare(page, self.selectors_for(page.source_id), published)
         with self._article_locks.hold(canonical_url(page.url) if page is not None else None):
-            return self._process_stored(page_id, page, published)
+            if prepared is None and page is not None:  # in this thread, but outside the writer lock
+                prepared = prepare(page, self.selectors_for(page.source_id), published)
+            with self._writer:
+                return self._process_stored(page_id, page, published, prepared)
 
-    def _process_stored(self, page_id: int, page: Page | None, published: datetime | None) -> Outcome:
+    def _process_stored(
+        self, page_id: int, page: Page | None, published: datetime | None, prepared: Prepared | None
+    ) -> Outcome:
         with session_scope(self.sessions) as session:
             if page is None:
                 row = session.get(PageRow, page_id)
                 if row is None:
                     raise KeyError(f"no stored page with id {page_id}")
                 page = page_from_row(row)
-            try:
-                article = process_page(page, self.selectors_for(page.source_id), published)
-            except ExtractionFailed as exc:
-                repo.mark_page(session, page_id, "failed", str(exc))
-                return Outcome(page_id, False, "failed", error=str(exc))
-            except Exception as exc:  # a pipeline bug must not lose the page or stop the crawl
-                logger.exception("processing failed for %s", page.url)
-                repo.mark_page(session, page_id, "error", f"{type(exc).__name__}: {exc}")
-                return Outcome(page_id, False, "failed", error=f"{type(exc).__name__}: {exc}")
+            if prepared is None:
+                prepared = prepare(page, self.selectors_for(page.source_id), published)
+            if prepared.article is None:
+                repo.mark_page(session, page_id, "error" if prepared.bug else "failed", prepared.error)
+                return Outcome(page_id, False, "failed", error=prepared.error)
+            article = prepared.article
             fields = _article_fields(article, page_id)
+            if prepared.classification is not None:
+                # Written with the row, so that the search index (SQLite's triggers index the event
+                # type among the filter tags) is written once, not again when enrichment sets it.
+                fields["event_type"] = prepared.classification.type
             documents = repo.attachment_texts(session, article.canonical_url)
             if documents:  # a reprocessed article keeps its documents' words in its search text
                 fields["search_text"] = search_document(article.title, article.lead, article.text, *documents)
@@ -186,7 +206,7 @@ class ArticleStore:
             repo.serialize_enrichment(session)
             try:
                 with session.begin_nested():  # a savepoint: a bug here must not lose the article
-                    enriched = enrich_article(session, session.get(ArticleRow, article_id))
+                    enriched = enrich_article(session, session.get(ArticleRow, article_id), prepared)
                     if enriched.event_created and enriched.event_id and self.alerts:
                         # The outbox: the event and its alerts commit together or not at all.
                         queue_event_alerts(session, enriched.event_id, self.alerts)
@@ -214,7 +234,7 @@ class ArticleStore:
         """Extract a document's text, store it with its bytes, and add its words to the
         linking article's search text (so a search finds the article by its plan's words)."""
         extracted = extract_attachment(item.body, url=item.url, content_type=item.content_type)
-        with self._article_locks.hold(item.article_url), session_scope(self.sessions) as session:
+        with self._article_locks.hold(item.article_url), self._writer, session_scope(self.sessions) as session:
             repo.upsert_attachment(
                 session,
                 canonical_url=canonical_url(item.url),

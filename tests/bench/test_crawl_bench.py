@@ -90,3 +90,43 @@ def test_memory_mode_crawls_every_synthetic_page_and_samples_rss():
     # Bounded queue: the next listing page waits until the articles already found are taken,
     # so at most one listing page of links (plus those in flight) waits; not the whole site.
     assert result["peak_waiting_requests"] <= 2 * 50
+
+
+def test_synthetic_sitemap_lists_every_article_and_storm_pages_share_sentences():
+    import re
+
+    with SyntheticSite(60) as site, SyntheticSite(60, storm=True) as storm:
+        with urlopen(site.url + "/sitemap.xml") as response:
+            locs = re.findall(r"<loc>([^<]+)</loc>", response.read().decode())
+        assert locs == [site.url + site.article_path(i) for i in range(60)]
+        storm.prerender()
+        with urlopen(storm.url + storm.article_path(3)) as response:
+            assert response.read() == storm.article_html(3).encode()
+        def body_sentences(html: str) -> set[str]:
+            body = re.search(r'<div class="content">(.*?)</div>', html)
+            assert body is not None
+            return {s.strip() for s in re.findall(r"[^.<>]+\.", body.group(1))}
+
+        sentences = [body_sentences(storm.article_html(i)) for i in (1, 2)]
+        distinct = [body_sentences(site.article_html(i)) for i in (1, 2)]
+        assert len(sentences[0] & sentences[1]) > 10  # drawn from one pool
+        assert len(distinct[0] & distinct[1]) < 5
+
+
+def test_speed_compares_newsmon_with_the_bare_spider_on_one_site():
+    pages = 40
+    result = run_bench("speed", "--pages", str(pages), "--site", "distinct")
+    assert result["mode"] == "speed" and result["cores"] >= 1
+    variant = result["variants"]["distinct"]
+    assert variant["complete"]
+    for side in ("bare", "newsmon"):
+        (row,) = variant["rounds"][side]
+        assert row["served"] == pages and row["stored"] == pages
+        assert row["pages_per_s"] > 0 and row["peak_rss_mb"] > 10
+    median = variant["median"]
+    assert math.isclose(
+        variant["speed_ratio"], median["newsmon"]["pages_per_s"] / median["bare"]["pages_per_s"]
+    )
+    assert math.isclose(
+        variant["memory_ratio"], median["newsmon"]["peak_rss_mb"] / median["bare"]["peak_rss_mb"]
+    )

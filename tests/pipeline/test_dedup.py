@@ -381,3 +381,65 @@ def test_pairwise_scores():
     assert pairwise_scores({(2, 1), (1, 3), (6, 7)}, gold) == (pytest.approx(2 / 3), 0.5)
     assert pairwise_scores(set(), gold) == (1.0, 0.0)
     assert pairwise_scores(set(), set()) == (1.0, 1.0)
+
+
+# --- bounded verification (issue 17: the storm case) ---------------------------
+
+
+def storm_text(rng_seed: int, pool: list[str], sentences: int = 40) -> str:
+    """A page of a template-heavy site: its sentences drawn from one small pool of stock phrases."""
+    import random
+
+    rng = random.Random(rng_seed)
+    return " ".join(rng.choice(pool) for _ in range(sentences))
+
+
+STOCK = [" ".join(f"câu{k} từ{k * 7 + j} mẫu{(k * 13 + j) % 17}" for j in range(6)) + "." for k in range(30)]
+
+
+def test_template_sharing_pages_are_rejected_on_their_signatures(session, monkeypatch):
+    """Pages that share stock sentences meet in the LSH bands, but their signatures say they are
+    far from copies: their texts are never read again, so the lookup's cost stays flat."""
+    import newsmon.services.dedup as dedup
+
+    ids = [store(session, f"storm/{i}", storm_text(i, STOCK), DEC7 + timedelta(hours=i)) for i in range(100)]
+    reread: list[int] = []
+    real = dedup.shingles
+
+    def counting(text: str, *args: object) -> set[str]:
+        reread.append(len(text))
+        return real(text, *args)
+
+    monkeypatch.setattr(dedup, "shingles", counting)
+    probe = store(session, "storm/probe", storm_text(999, STOCK), DEC7 + timedelta(days=3))
+    candidates = [
+        cid for cid, _n in dedup.band_candidates(session, band_hashes(signature(storm_text(999, STOCK))))
+    ]
+    assert len(candidates) >= 20, "the storm pages must share bands, or this test shows nothing"
+    assert len(reread) <= 1 + 5, len(reread)  # its own text, and at most the best five of theirs
+    assert duplicate_of(session, probe) is None
+    assert all(duplicate_of(session, i) is None for i in ids)
+
+
+def test_a_copy_among_many_template_pages_is_still_found(session):
+    for i in range(40):
+        store(session, f"storm/{i}", storm_text(i, STOCK), DEC7 + timedelta(hours=i))
+    original_text = storm_text(5000, STOCK, sentences=60)
+    original = store(session, "storm/original", original_text, DEC7 + timedelta(days=2))
+    copy = store(session, "storm/copy", original_text + " Theo Báo Mẫu.", DEC7 + timedelta(days=3))
+    assert duplicate_of(session, copy) == original
+
+
+def test_prepared_shingles_and_signature_give_the_same_match(session):
+    """A worker's precomputed shingles and signature (pipeline.prepare) decide as the text would."""
+    original = store(session, "o", seed("001"), DEC7)
+    text = republished_001()
+    article_id, _ = repo.upsert_article(
+        session, "https://example.vn/c", url="https://example.vn/c", text=text,
+        content_hash=content_hash(text), published_at=DEC7 + timedelta(days=1),
+    )  # fmt: skip
+    own = shingles(text)
+    match = assign_duplicate(session, article_id, own, signature(own))
+    session.commit()
+    assert match is not None and match.original_id == original
+    assert match == assign_duplicate(session, article_id)
