@@ -182,9 +182,16 @@ def _what_was_made(db_url: str) -> dict[str, tuple]:
             events.setdefault(a.event_id, set()).add(a.canonical_url)
     return {
         a.canonical_url: (
-            a.title, a.content_hash, a.language, a.published_at, a.event_type, a.topics,
-            by_id.get(a.duplicate_of), frozenset(events.get(a.event_id, ())), a.fields,
-        )  # fmt: skip
+            a.title,
+            a.content_hash,
+            a.language,
+            a.published_at,
+            a.event_type,
+            a.topics,
+            by_id.get(a.duplicate_of),
+            frozenset(events.get(a.event_id, ())),
+            a.fields,
+        )
         for a in stored
     }
 
