@@ -44,7 +44,9 @@ def test_help_imports_no_heavy_library() -> None:
         "    pass\n"
         f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({list(HEAVY)!r}))))\n"
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
     assert "Commands:" in result.stdout
 

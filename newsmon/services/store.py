@@ -234,7 +234,11 @@ class ArticleStore:
         """Extract a document's text, store it with its bytes, and add its words to the
         linking article's search text (so a search finds the article by its plan's words)."""
         extracted = extract_attachment(item.body, url=item.url, content_type=item.content_type)
-        with self._article_locks.hold(item.article_url), self._writer, session_scope(self.sessions) as session:
+        with (
+            self._article_locks.hold(item.article_url),
+            self._writer,
+            session_scope(self.sessions) as session,
+        ):
             repo.upsert_attachment(
                 session,
                 canonical_url=canonical_url(item.url),

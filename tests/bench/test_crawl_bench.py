@@ -102,6 +102,7 @@ def test_synthetic_sitemap_lists_every_article_and_storm_pages_share_sentences()
         storm.prerender()
         with urlopen(storm.url + storm.article_path(3)) as response:
             assert response.read() == storm.article_html(3).encode()
+
         def body_sentences(html: str) -> set[str]:
             body = re.search(r'<div class="content">(.*?)</div>', html)
             assert body is not None
