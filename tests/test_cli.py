@@ -154,6 +154,7 @@ def test_ingest_files_dirs_jsonl_warc_then_list_show_reprocess(database_url, tmp
 
 def test_processing_failure_keeps_the_raw_page(database_url, monkeypatch: pytest.MonkeyPatch):
     import newsmon.services.store as store_module
+    import pipeline.prepare as prepare_module
     from pipeline.types import Page
     from storage import repository as repo
     from storage.db import make_engine, session_factory, session_scope, upgrade
@@ -168,7 +169,7 @@ def test_processing_failure_keeps_the_raw_page(database_url, monkeypatch: pytest
     def boom(*args, **kwargs):
         raise RuntimeError("extractor bug")
 
-    monkeypatch.setattr(store_module, "process_page", boom)
+    monkeypatch.setattr(prepare_module, "process_page", boom)
     outcome = store.ingest(Page(url="https://bao.example.vn/crash-post9.html", body=html))
     assert outcome.status == "failed" and "extractor bug" in outcome.error
     with session_scope(sessions) as s:

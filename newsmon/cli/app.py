@@ -89,7 +89,7 @@ class Context:
             self._sessions = session_factory(engine)
         return self._sessions
 
-    def store(self, registry: Registry | None = None) -> Any:
+    def store(self, registry: Registry | None = None, pool: Any = None) -> Any:
         from newsmon.services.store import ArticleStore
 
         reg = registry
@@ -97,6 +97,7 @@ class Context:
             self.sessions,
             selectors_for=lambda sid: reg.get(sid).selectors() if reg and sid else None,
             alerts=self.alerts,
+            pool=pool,
         )
 
 

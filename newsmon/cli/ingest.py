@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -136,12 +137,13 @@ def ingest(
     if url and (len(paths) > 1 or paths[0].is_dir()):
         raise UsageError("--url applies to one file")
     problems: list[str] = []
-    store = obj.store(_registry_or_none(obj))
+    pool = _pool()
+    store = obj.store(_registry_or_none(obj), pool)
     counts: Counter[str] = Counter()
-    with progress_bar(err.is_terminal) as progress:
+    pages = iter_inputs(paths, url, _source_matcher(obj, source_id), problems)
+    with progress_bar(err.is_terminal) as progress, _closing(pool):
         task = progress.add_task("ingesting", total=None)
-        for page, published in iter_inputs(paths, url, _source_matcher(obj, source_id), problems):
-            outcome = store.ingest(page, replace=replace, published=published)
+        for page, outcome in store.ingest_all(pages, replace=replace):
             counts[outcome.status] += 1
             if outcome.status == "failed":
                 problems.append(f"{page.url}: stored, but no article: {outcome.error}")
@@ -161,6 +163,27 @@ def ingest(
     )
     if deliver:
         deliver_alerts(obj)
+
+
+def _pool() -> Any:
+    """The extraction processes of NEWSMON_EXTRACT_WORKERS (None: in this process)."""
+    import newsmon.settings as config
+    from newsmon.services.page_pool import PagePool, worker_count
+
+    try:
+        workers = worker_count(config.NEWSMON_EXTRACT_WORKERS)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return PagePool(workers) if workers else None
+
+
+@contextmanager
+def _closing(pool: Any) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        if pool is not None:
+            pool.shutdown()
 
 
 def _registry_or_none(obj: Context) -> Registry | None:

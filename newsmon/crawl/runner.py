@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
@@ -253,9 +254,9 @@ def run_process(
         process.start(install_signal_handlers=False)
     finally:
         stops.restore()
-        from newsmon.crawl.context import close_contexts
-
-        close_contexts()
+        context = sys.modules.get("newsmon.crawl.context")  # not loaded: no crawl started, no pool
+        if context is not None:
+            context.close_contexts()
 
 
 def _redis(settings: Any) -> Any:

@@ -14,6 +14,7 @@ from storage.db import make_engine, session_factory, session_scope, upgrade
 __all__ = ["analyze_pages", "article_dict"]
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
+POOL_PAGES_PER_WORKER = 8  # pages per extraction process below which analyze stays in-process
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -64,16 +65,25 @@ def article_dict(session: Any, article: Any) -> dict[str, Any]:
 def analyze_pages(pages: list[Page], published: datetime | None) -> list[dict[str, Any]]:
     """Run the whole pipeline (extraction to events) over ``pages`` in a throw-away database,
     so duplicates and events among the files given show up exactly as `ingest` would make them."""
+    import newsmon.settings as config
+    from newsmon.services.page_pool import PagePool, worker_count
     from newsmon.services.store import ArticleStore
     from storage.models import Article
 
+    # Starting the worker processes costs about a second: worth it from a handful of pages on.
+    workers = min(worker_count(config.NEWSMON_EXTRACT_WORKERS), len(pages) // POOL_PAGES_PER_WORKER)
+    pool = PagePool(workers) if workers > 0 else None
     results = []
     with tempfile.TemporaryDirectory(prefix="newsmon-analyze-") as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'analyze.db'}")
         upgrade(engine)
         sessions = session_factory(engine)
-        store = ArticleStore(sessions)
-        outcomes = [store.ingest(page, replace=True, published=published) for page in pages]
+        store = ArticleStore(sessions, pool=pool)
+        try:
+            outcomes = [o for _p, o in store.ingest_all(((p, published) for p in pages), replace=True)]
+        finally:
+            if pool is not None:
+                pool.shutdown()
         with session_scope(sessions) as session:
             for page, outcome in zip(pages, outcomes, strict=True):
                 if outcome.article_id is None:

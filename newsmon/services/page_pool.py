@@ -22,12 +22,14 @@ import multiprocessing
 import os
 import signal
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from pipeline.prepare import Prepared, prepare
-from pipeline.types import Page, Selectors
+if TYPE_CHECKING:  # the pipeline (trafilatura...) is imported when the first page comes
+    from pipeline.prepare import Prepared
+    from pipeline.types import Page, Selectors
 
 logger = logging.getLogger(__name__)
 
@@ -93,10 +95,44 @@ class PagePool:
                 self._executor = None
                 broken.shutdown(wait=False, cancel_futures=True)
 
+    def submit(
+        self, page: Page, selectors: Selectors | None = None, published: datetime | None = None
+    ) -> Future[Prepared] | None:
+        """Start preparing ``page``; None when the pool is broken (``result`` then prepares it)."""
+        from pipeline.prepare import prepare
+
+        executor = self._get()
+        try:
+            return executor.submit(prepare, page, selectors, published)
+        except BrokenProcessPool:
+            self._rebuild(executor)
+            return None
+
+    def result(
+        self,
+        future: Future[Prepared] | None,
+        page: Page,
+        selectors: Selectors | None = None,
+        published: datetime | None = None,
+    ) -> Prepared:
+        """What ``submit`` started; a worker that died on it gets the page once more in new ones."""
+        if future is not None:
+            try:
+                return future.result()
+            except BrokenProcessPool as exc:
+                logger.warning("an extraction worker died (%s); starting new ones", exc or "no detail")
+                with self._lock:
+                    broken = self._executor
+                if broken is not None:
+                    self._rebuild(broken)
+        return self.prepare(page, selectors, published)
+
     def prepare(
         self, page: Page, selectors: Selectors | None = None, published: datetime | None = None
     ) -> Prepared:
         """The page prepared by a worker; blocks the calling thread (not the GIL) meanwhile."""
+        from pipeline.prepare import Prepared, prepare
+
         for attempt in (1, 2):
             executor = self._get()
             try:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timezone
@@ -277,6 +279,39 @@ class ArticleStore:
             if database_error_kind(exc):
                 raise
             logger.exception("classification with the documents of %s failed", row.url)
+
+    def ingest_all(
+        self, items: Iterable[tuple[Page, datetime | None]], run_id: int | None = None, replace: bool = False
+    ) -> Iterator[tuple[Page, Outcome]]:
+        """``ingest`` over a stream of (page, publication date), outcomes in order. With a pool,
+        the CPU work of the next pages runs in its processes while this thread writes (at most
+        four pages per worker ahead, so memory stays bounded)."""
+        if self.pool is None:
+            for page, published in items:
+                yield page, self.ingest(page, run_id, replace, published)
+            return
+        pool = self.pool
+        ahead: deque[tuple[Page, datetime | None, int, bool, Future[Prepared] | None, bool]] = deque()
+
+        def finish() -> tuple[Page, Outcome]:
+            page, published, page_id, new, future, process = ahead.popleft()
+            if not process:
+                return page, Outcome(page_id, False, "known")
+            prepared = pool.result(future, page, self.selectors_for(page.source_id), published)
+            with self._article_locks.hold(canonical_url(page.url)), self._writer:
+                outcome = self._process_stored(page_id, page, published, prepared)
+            outcome.page_new = new
+            return page, outcome
+
+        for page, published in items:
+            page_id, new = self.save_raw(page, run_id, replace)
+            process = new or replace
+            future = pool.submit(page, self.selectors_for(page.source_id), published) if process else None
+            ahead.append((page, published, page_id, new, future, process))
+            if len(ahead) >= 4 * pool.workers:
+                yield finish()
+        while ahead:
+            yield finish()
 
     def ingest(
         self, page: Page, run_id: int | None = None, replace: bool = False, published: datetime | None = None
