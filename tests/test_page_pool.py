@@ -107,3 +107,50 @@ def test_shutdown_stops_every_worker(pages: list[Page]) -> None:
 def test_a_pool_needs_a_worker() -> None:
     with pytest.raises(ValueError):
         PagePool(0)
+
+
+def _store(tmp_path, name: str, pool: PagePool | None):
+    from newsmon.services.store import ArticleStore
+    from storage.db import make_engine, session_factory, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / name}")
+    upgrade(engine)
+    return ArticleStore(session_factory(engine), pool=pool)
+
+
+def _made(store, outcomes) -> list[tuple]:
+    from storage.db import session_scope
+    from storage.models import Article
+
+    rows = []
+    with session_scope(store.sessions) as session:
+        for page, outcome in outcomes:
+            row = session.get(Article, outcome.article_id) if outcome.article_id else None
+            rows.append(
+                (page.url, outcome.status, outcome.error)
+                + ((row.title, row.content_hash, row.event_type, row.fields, row.duplicate_of) if row else ())
+            )
+    return rows
+
+
+def test_ingest_all_with_the_pool_stores_what_ingest_stores(
+    pages: list[Page], pool: PagePool, tmp_path
+) -> None:
+    items = [(page, None) for page in pages] + [(pages[0], None)]  # the last one is already stored
+    threaded = _store(tmp_path, "threads.db", None)
+    pooled = _store(tmp_path, "pool.db", pool)
+    expected = _made(threaded, threaded.ingest_all(items))
+    got = _made(pooled, pooled.ingest_all(items))
+    assert got == expected
+    assert [row[1] for row in got][-2:] == ["failed", "known"]
+
+
+def test_ingest_all_survives_a_worker_dying_midway(pages: list[Page], pool: PagePool, tmp_path) -> None:
+    store = _store(tmp_path, "pool.db", pool)
+    outcomes = []
+    for i, (page, outcome) in enumerate(store.ingest_all((page, None) for page in pages)):
+        outcomes.append((page, outcome))
+        if i == 2:
+            for pid in workers_of(pool):
+                os.kill(pid, signal.SIGKILL)
+    assert [o.status for _p, o in outcomes].count("new") == 12
