@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,15 +25,19 @@ from newsmon.cli.app import (
 )
 from newsmon.services.analyze import analyze_pages
 from newsmon.services.inputs import UnreadableFile, iter_inputs, page_from_file
-from pipeline.sources import Registry, RegistryError
 from storage import repository as repo
 from storage.db import session_scope
+
+if TYPE_CHECKING:
+    from pipeline.sources import Registry
 
 
 def _source_matcher(obj: Context, explicit: str | None) -> Callable[[str], str | None]:
     if explicit:
         obj.registry.get(explicit)
         return lambda _url: explicit
+    from pipeline.sources import RegistryError  # pydantic: not for `analyze`
+
     try:
         registry = obj.registry
     except RegistryError:
@@ -187,6 +191,8 @@ def _closing(pool: Any) -> Iterator[None]:
 
 
 def _registry_or_none(obj: Context) -> Registry | None:
+    from pipeline.sources import RegistryError
+
     try:
         return obj.registry
     except RegistryError:
