@@ -89,6 +89,11 @@ class PagePool:
                 )
             return self._executor
 
+    def _broken(self, executor: ProcessPoolExecutor | None, exc: BrokenProcessPool) -> None:
+        logger.warning("an extraction worker died (%s); starting new ones", exc or "no detail")
+        if executor is not None:
+            self._rebuild(executor)
+
     def _rebuild(self, broken: ProcessPoolExecutor) -> None:
         with self._lock:
             if self._executor is broken:  # another thread may have rebuilt it already
@@ -120,11 +125,9 @@ class PagePool:
             try:
                 return future.result()
             except BrokenProcessPool as exc:
-                logger.warning("an extraction worker died (%s); starting new ones", exc or "no detail")
                 with self._lock:
                     broken = self._executor
-                if broken is not None:
-                    self._rebuild(broken)
+                self._broken(broken, exc)
         return self.prepare(page, selectors, published)
 
     def prepare(
@@ -133,16 +136,15 @@ class PagePool:
         """The page prepared by a worker; blocks the calling thread (not the GIL) meanwhile."""
         from pipeline.prepare import Prepared, prepare
 
-        for attempt in (1, 2):
+        failure: BrokenProcessPool | None = None
+        for _attempt in (1, 2):
             executor = self._get()
             try:
                 return executor.submit(prepare, page, selectors, published).result()
             except BrokenProcessPool as exc:
-                logger.warning("an extraction worker died (%s); starting new ones", exc or "no detail")
-                self._rebuild(executor)
-                if attempt == 2:
-                    return Prepared(None, error=f"extraction worker died twice on this page: {exc}", bug=True)
-        raise AssertionError("unreachable")
+                self._broken(executor, exc)
+                failure = exc
+        return Prepared(None, error=f"extraction worker died twice on this page: {failure}", bug=True)
 
     def shutdown(self) -> None:
         """Stop the workers (they finish the page in hand first)."""

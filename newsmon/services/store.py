@@ -169,11 +169,15 @@ class ArticleStore:
             )
 
     def process_stored(
-        self, page_id: int, page: Page | None = None, published: datetime | None = None
+        self,
+        page_id: int,
+        page: Page | None = None,
+        published: datetime | None = None,
+        prepared: Prepared | None = None,
     ) -> Outcome:
-        """Run the pipeline over a stored page and upsert its article."""
-        prepared = None
-        if self.pool is not None and page is not None:  # the CPU work first, outside any lock
+        """Run the pipeline over a stored page and upsert its article (``prepared``: its CPU
+        work, when already done)."""
+        if prepared is None and self.pool is not None and page is not None:  # outside any lock
             prepared = self.pool.prepare(page, self.selectors_for(page.source_id), published)
         with self._article_locks.hold(canonical_url(page.url) if page is not None else None):
             if prepared is None and page is not None:  # in this thread, but outside the writer lock
@@ -298,8 +302,7 @@ class ArticleStore:
             if not process:
                 return page, Outcome(page_id, False, "known")
             prepared = pool.result(future, page, self.selectors_for(page.source_id), published)
-            with self._article_locks.hold(canonical_url(page.url)), self._writer:
-                outcome = self._process_stored(page_id, page, published, prepared)
+            outcome = self.process_stored(page_id, page, published, prepared)
             outcome.page_new = new
             return page, outcome
 
