@@ -15,10 +15,10 @@ import logging
 import re
 import threading
 
-from langdetect import detector_factory
 from langdetect.detector_factory import DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
+from pipeline.language_profiles import load_factory
 from pipeline.text import nfc
 
 logger = logging.getLogger(__name__)
@@ -77,13 +77,12 @@ _lock = threading.Lock()
 
 
 def _get_factory() -> DetectorFactory:
-    """Load the language profiles once (about half a second), thread-safely."""
+    """Load the language profiles once (see language_profiles), thread-safely."""
     global _factory
     if _factory is None:
         with _lock:
             if _factory is None:
-                factory = DetectorFactory()
-                factory.load_profile(detector_factory.PROFILES_DIRECTORY)
+                factory = load_factory()
                 factory.set_seed(SEED)
                 _factory = factory
     return _factory

@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from pipeline import yamlfile
 from pipeline.gazetteer import find_province, is_unit_2025
 from pipeline.types import Selectors
 
@@ -394,7 +395,7 @@ def parse_registry(text: str, path: str = "sources.yaml", env: Mapping[str, str]
     env = os.environ if env is None else env
     try:
         root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        data = yamlfile.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""

@@ -24,6 +24,21 @@ PROJECT = Path(__file__).resolve().parent.parent
 SERVICES_HINT = "start it with `bash tests/services.sh start` and `. .services/env` (or run `make test-pg`)"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Files newsmon caches (language profiles) go to a folder of the run, not the user's home."""
+    if "NEWSMON_CACHE_DIR" not in os.environ:
+        import tempfile
+
+        os.environ["NEWSMON_CACHE_DIR"] = tempfile.mkdtemp(prefix="newsmon-test-cache-")
+        config.add_cleanup(lambda: _remove(os.environ.pop("NEWSMON_CACHE_DIR")))
+
+
+def _remove(folder: str) -> None:
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the tests that use the database under test ``db``, those that need PostgreSQL ``pg``
     (``make test-pg`` runs ``-m "db or pg"`` with ``NEWSMON_TEST_DATABASE_URL`` set)."""

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline import yamlfile
 from pipeline.text import fold
 from storage import repository as repo
 from storage.db import session_scope
@@ -217,7 +218,7 @@ def load_alerts_config(
     data: Any = {}
     if path and Path(path).is_file():
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+            data = yamlfile.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = f" line {mark.line + 1}" if mark else ""

@@ -9,7 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pipeline.types import Page
-from storage.db import make_engine, session_factory, session_scope, upgrade
+from storage import sqlite_schema
+from storage.db import make_engine, session_factory, session_scope
 
 __all__ = ["analyze_pages", "article_dict"]
 
@@ -76,7 +77,7 @@ def analyze_pages(pages: list[Page], published: datetime | None) -> list[dict[st
     results = []
     with tempfile.TemporaryDirectory(prefix="newsmon-analyze-") as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'analyze.db'}")
-        upgrade(engine)
+        sqlite_schema.create(engine)  # a throw-away database: no need to replay the migrations
         sessions = session_factory(engine)
         store = ArticleStore(sessions, pool=pool)
         try:

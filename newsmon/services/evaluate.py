@@ -24,7 +24,8 @@ from pipeline.evaluate.scores import Prediction, Report, score
 from pipeline.sources import Registry
 from pipeline.types import Page
 from pipeline.urls import canonical_url, same_site
-from storage.db import make_engine, session_factory, session_scope, upgrade
+from storage import sqlite_schema
+from storage.db import make_engine, session_factory, session_scope
 from storage.models import Article
 
 __all__ = ["Report", "evaluate", "evaluate_sets", "run_cases"]
@@ -73,7 +74,7 @@ def run_cases(cases: list[Case], registry: Registry | None = None) -> list[Predi
     looked up there (study cases)."""
     with tempfile.TemporaryDirectory(prefix="newsmon-eval-") as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'eval.db'}")
-        upgrade(engine)
+        sqlite_schema.create(engine)  # a throw-away database: no need to replay the migrations
         sessions = session_factory(engine)
         store = ArticleStore(sessions)
         with session_scope(sessions) as session:

@@ -14,11 +14,11 @@ from concurrent.futures import Future
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timezone
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from newsmon.services.alerts import AlertsConfig, queue_event_alerts
 from newsmon.services.enrich import enrich_article
 from newsmon.services.page_pool import PagePool
 from pipeline.extract.attachments import AttachmentText, extract_attachment
@@ -29,9 +29,20 @@ from pipeline.urls import canonical_url
 from storage import repository as repo
 from storage.db import database_error_kind, session_scope
 from storage.models import Article as ArticleRow
+
+if TYPE_CHECKING:
+    from newsmon.services.alerts import AlertsConfig
 from storage.models import Page as PageRow
 
 logger = logging.getLogger(__name__)
+
+
+def _queue_alerts(session: Session, event_id: int, config: AlertsConfig) -> None:
+    # Imported here: the alerts module (pydantic, apprise's config) is not needed by a crawl
+    # or an analyze that has no alerts configured.
+    from newsmon.services.alerts import queue_event_alerts
+
+    queue_event_alerts(session, event_id, config)
 
 
 @dataclass
@@ -215,7 +226,7 @@ class ArticleStore:
                     enriched = enrich_article(session, session.get(ArticleRow, article_id), prepared)
                     if enriched.event_created and enriched.event_id and self.alerts:
                         # The outbox: the event and its alerts commit together or not at all.
-                        queue_event_alerts(session, enriched.event_id, self.alerts)
+                        _queue_alerts(session, enriched.event_id, self.alerts)
             except Exception as exc:
                 if database_error_kind(exc):  # locked, full, disconnected: not a bug, the caller decides
                     raise
@@ -278,7 +289,7 @@ class ArticleStore:
             with session.begin_nested():
                 enriched = enrich_article(session, row)
                 if enriched.event_created and enriched.event_id and self.alerts:
-                    queue_event_alerts(session, enriched.event_id, self.alerts)
+                    _queue_alerts(session, enriched.event_id, self.alerts)
         except Exception as exc:
             if database_error_kind(exc):
                 raise

@@ -25,13 +25,12 @@ import logging
 import math
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
-
-import yaml
 
 from pipeline.classify.reporting import (
     ReportPatterns,
@@ -40,6 +39,8 @@ from pipeline.classify.reporting import (
     find_report_sentence,
     make_zones,
 )
+from pipeline.classify.rulefiles import RulesError, merge_directory, read_yaml
+from pipeline.lazymap import LazyMap
 from pipeline.text import fold, iter_word_matches, normalize, trie_regex
 
 logger = logging.getLogger(__name__)
@@ -69,10 +70,6 @@ GAP_WORDS = 6
 
 _WORD_RE = re.compile(r"\w+|#|\.\.\.|…")
 _SEP = r"\W+"
-
-
-class RulesError(ValueError):
-    """A rules file that cannot be used; the message names the file and the entry."""
 
 
 @dataclass(frozen=True)
@@ -144,7 +141,7 @@ class Rules:
     primary_topics: tuple[str, ...]
     topics: tuple[str, ...]
     report: dict[str | None, ReportPatterns]
-    layers: dict[str | None, tuple[_Layer, ...]]  # language (None: all) -> layers
+    layers: Mapping[str | None, tuple[_Layer, ...]]  # language (None: all) -> layers, built on first use
 
 
 def _key(matched: str) -> str:
@@ -173,14 +170,18 @@ def _phrase_regex(phrase: str) -> tuple[str, bool]:
     return source, special
 
 
+def _checked_regex(phrase: _Phrase, where: str) -> tuple[str, bool]:
+    try:
+        return _phrase_regex(phrase.phrase)
+    except (ValueError, re.error) as exc:
+        raise RulesError(f"{where}: phrase {phrase.phrase!r}: {exc}") from exc
+
+
 def _compile_layer(phrases: list[_Phrase], where: str, bounded: bool = True) -> _Layer:
     simple: dict[str, _Phrase] = {}
     special: list[tuple[str, _Phrase]] = []
     for p in phrases:
-        try:
-            source, is_special = _phrase_regex(p.phrase)
-        except (ValueError, re.error) as exc:
-            raise RulesError(f"{where}: phrase {p.phrase!r}: {exc}") from exc
+        source, is_special = _checked_regex(p, where)
         if is_special:
             special.append((source, p))
             continue
@@ -255,8 +256,13 @@ def _build(raw: dict[str, Any], path: str) -> Rules:
     if not primary or set(primary) - set(topics):
         raise RulesError(f"{where}: primary_topics must name topics defined under 'topics'")
 
-    layers: dict[str | None, tuple[_Layer, ...]] = {}
-    for lang in (*languages, None):
+    for layer_name, by_lang in layer_specs.items():  # a bad phrase fails the load, not a page
+        for phrases in by_lang.values():
+            for p in phrases:
+                _checked_regex(p, f"{where}: {layer_name}")
+
+    def compile_language(lang: str | None) -> tuple[_Layer, ...]:
+        # Four fifths of loading the rules: done for a language when its first page comes.
         compiled = []
         for layer_name, by_lang in layer_specs.items():
             for bounded in (True, False):
@@ -268,7 +274,9 @@ def _build(raw: dict[str, Any], path: str) -> Rules:
                 ]
                 if phrases or (bounded and lang not in spaceless):
                     compiled.append(_compile_layer(phrases, f"{where}: {layer_name}", bounded))
-        layers[lang] = tuple(compiled)
+        return tuple(compiled)
+
+    layers = LazyMap((*languages, None), compile_language)
 
     report_spec = raw.get("report_sentence") or {}
     report: dict[str | None, ReportPatterns] = {}
@@ -329,63 +337,10 @@ def _build(raw: dict[str, Any], path: str) -> Rules:
     )
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RulesError(f"{path}: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise RulesError(f"{path}: expected a mapping at the top level")
-    return raw
-
-
-LANGUAGE_SECTIONS = ("types", "signals", "topics")
-
-
-def _merge_directory(folder: Path) -> dict[str, Any]:
-    """``common.yaml`` and one file per language, as one mapping in the single-file layout
-    (``{types: {name: {lang: phrases}}, ..., report_sentence: {verbs: {lang: [...]}}}``)."""
-    common_path = folder / "common.yaml"
-    raw = _read_yaml(common_path)
-    topic_names = raw.get("topics") or {}
-    if not isinstance(topic_names, dict):
-        raise RulesError(f"{common_path}: topics: expected a mapping of topic names to descriptions")
-    merged: dict[str, Any] = {k: v for k, v in raw.items() if k != "topics"}
-    merged.update(types={}, signals={}, topics={name: {} for name in topic_names})
-    merged["report_sentence"] = {"verbs": {}, "nouns": {}}
-    languages: list[str] = []
-    spaceless: list[str] = []
-    for path in sorted(folder.glob("*.yaml")):
-        if path.name == "common.yaml":
-            continue
-        spec = _read_yaml(path)
-        lang = spec.get("language")
-        if not isinstance(lang, str) or lang != path.stem:
-            raise RulesError(f"{path}: 'language' must be {path.stem!r}, the file's name")
-        languages.append(lang)
-        if spec.get("spaceless"):
-            spaceless.append(lang)
-        for part in ("verbs", "nouns"):
-            merged["report_sentence"][part][lang] = list((spec.get("report_sentence") or {}).get(part) or [])
-        for section in LANGUAGE_SECTIONS:
-            groups = spec.get(section) or {}
-            if not isinstance(groups, dict):
-                raise RulesError(f"{path}: {section}: expected a mapping")
-            for group, phrases in groups.items():
-                if section == "topics" and group not in topic_names:
-                    raise RulesError(f"{path}: topics: unknown topic {group!r} (add it to common.yaml first)")
-                merged[section].setdefault(group, {})[lang] = phrases
-    if not languages:
-        raise RulesError(f"{folder}: no language file (vi.yaml, en.yaml ...) beside common.yaml")
-    merged["languages"] = languages
-    merged["spaceless"] = spaceless
-    return merged
-
-
 @lru_cache(maxsize=8)
 def _load(path: str) -> Rules:
     where = Path(path)
-    raw = _merge_directory(where) if where.is_dir() else _read_yaml(where)
+    raw = merge_directory(where) if where.is_dir() else read_yaml(where)
     rules = _build(raw, path)
     logger.debug("loaded classification rules from %s", path)
     return rules

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import yaml
+from pipeline import yamlfile
 
 __all__ = [
     "SPLITS",
@@ -86,7 +86,7 @@ def load_cases(paths: Iterable[Path]) -> list[Case]:
         files += sorted(path.glob("*.yaml")) if path.is_dir() else [path]
     cases = []
     for file in files:
-        for index, raw in enumerate(yaml.safe_load(file.read_text(encoding="utf-8")) or []):
+        for index, raw in enumerate(yamlfile.safe_load(file.read_text(encoding="utf-8")) or []):
             try:
                 cases.append(_case(raw))
             except (KeyError, TypeError, ValueError) as exc:

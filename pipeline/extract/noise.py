@@ -22,9 +22,9 @@ from pathlib import Path
 from re import Pattern
 from typing import Any
 
-import yaml
 from lxml.html import HtmlElement
 
+from pipeline import yamlfile
 from pipeline.extract.counters import find_counter_blocks
 from pipeline.extract.dates import is_dateline
 from pipeline.text import clean_whitespace, nfc, normalize
@@ -124,7 +124,7 @@ def _rx(pattern: str, *, case: bool = False, full: bool = False) -> Pattern[str]
 @functools.cache
 def load_rules(path: str | None = None) -> NoiseRules:
     """Load and compile the rule file once (``path`` defaults to the packaged rules)."""
-    raw: dict[str, Any] = yaml.safe_load(Path(path or RULES_FILE).read_text(encoding="utf-8"))
+    raw: dict[str, Any] = yamlfile.safe_load(Path(path or RULES_FILE).read_text(encoding="utf-8"))
     dom, lines, other = raw["dom"], raw["lines"], raw.get("other_languages") or {}
     prefix = lines["lead_prefix"]
     headings = list(dom["related_headings"]) + list(other.get("related_headings", ()))

@@ -95,3 +95,14 @@ def test_an_analyst_can_add_a_language(tmp_path: Path) -> None:
     result = classify("Corso di formazione sui diritti umani", None, "Il corso è stato organizzato a Hanoi.", "it",
                       rules=load_rules(rules))  # fmt: skip
     assert result.type == "training_conference"
+
+
+def test_rules_of_a_language_are_compiled_when_its_first_page_comes(tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES_FILE, folder)
+    rules = load_rules(folder)
+    assert rules.layers._values == {}  # type: ignore[attr-defined]
+    classify("Training on external information", "", "Officials attended.", language="en", rules=rules)
+    assert "en" in rules.layers._values  # type: ignore[attr-defined]
+    assert "fr" not in rules.layers._values and None not in rules.layers._values  # type: ignore[attr-defined]
+    assert set(rules.layers) == {*rules.languages, None}
