@@ -164,6 +164,25 @@ CREATE TABLE sources (
 	updated_at DATETIME NOT NULL, 
 	CONSTRAINT pk_sources PRIMARY KEY (id)
 );
+CREATE TABLE users (
+	id INTEGER NOT NULL, 
+	name VARCHAR(64) NOT NULL, 
+	role VARCHAR(16) NOT NULL, 
+	password_hash TEXT NOT NULL, 
+	token_hash VARCHAR(64), 
+	disabled BOOLEAN DEFAULT 0 NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME NOT NULL, 
+	last_login_at DATETIME, 
+	CONSTRAINT pk_users PRIMARY KEY (id), 
+	CONSTRAINT uq_users_name UNIQUE (name), 
+	CONSTRAINT uq_users_token_hash UNIQUE (token_hash)
+);
+CREATE TABLE web_secrets (
+	name VARCHAR(32) NOT NULL, 
+	value VARCHAR(128) NOT NULL, 
+	CONSTRAINT pk_web_secrets PRIMARY KEY (name)
+);
 CREATE INDEX ix_alerts_channel ON alerts (channel);
 CREATE INDEX ix_alerts_created_at ON alerts (created_at);
 CREATE INDEX ix_alerts_event_id ON alerts (event_id);
@@ -203,4 +222,4 @@ CREATE TRIGGER articles_fts_ad AFTER DELETE ON articles BEGIN INSERT INTO articl
 CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles BEGIN INSERT INTO articles_fts(rowid, search_text, pairs, tags) VALUES (new.id, new.search_text, nm_word_pairs(new.search_text), nm_search_tags(new.source_id, new.language, new.event_type, new.duplicate_of, new.published_at)); END;
 CREATE TRIGGER articles_fts_au AFTER UPDATE OF search_text, source_id, language, event_type, duplicate_of, published_at ON articles BEGIN INSERT INTO articles_fts(articles_fts, rowid, search_text, pairs, tags) VALUES ('delete', old.id, old.search_text, nm_word_pairs(old.search_text), nm_search_tags(old.source_id, old.language, old.event_type, old.duplicate_of, old.published_at)); INSERT INTO articles_fts(rowid, search_text, pairs, tags) VALUES (new.id, new.search_text, nm_word_pairs(new.search_text), nm_search_tags(new.source_id, new.language, new.event_type, new.duplicate_of, new.published_at)); END;
 CREATE VIRTUAL TABLE articles_fts USING fts5(search_text, pairs, tags, content='', tokenize="unicode61 remove_diacritics 2 tokenchars '_'");
-INSERT INTO alembic_version (version_num) VALUES ('0009');
+INSERT INTO alembic_version (version_num) VALUES ('0010');

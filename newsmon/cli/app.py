@@ -177,6 +177,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "serve": ("ops", "Serve the web UI and the JSON API (read-only) until Ctrl-C or SIGTERM."),
     "sources": ("sources", "The source registry (sources.yaml)."),
+    "users": (
+        "users",
+        "Web and API users: add, list, disable, enable, passwd, token (once one exists, the web app needs a login).",
+    ),
     "worker": (
         "crawl",
         "Fetch queued requests from Redis (REDIS_URL) for every enabled source, or the IDs given, and store what comes back; several workers on several machines share one crawl.",

@@ -166,7 +166,8 @@ def schedule(obj: Context, max_concurrent: int, timeout: int, list_only: bool) -
 def serve(obj: Context, host: str, port: int) -> None:
     """Serve the web UI and the JSON API (read-only) until Ctrl-C or SIGTERM.
 
-    Login: NEWSMON_WEB_TOKEN and/or NEWSMON_WEB_USER + NEWSMON_WEB_PASSWORD. A signal stops
+    Login: the users of `newsmon users` once one exists; else NEWSMON_WEB_TOKEN and/or
+    NEWSMON_WEB_USER + NEWSMON_WEB_PASSWORD. A signal stops
     it within seconds (requests still running after that are cancelled), exit 0; a second
     signal forces the exit (128 + the signal)."""
     import socket

@@ -1,7 +1,8 @@
 """The web application: HTML pages for analysts and a JSON API, read-only, self-contained.
 
 Security headers go on every answer (a strict Content-Security-Policy: no script at all,
-nothing from another host), only GET and HEAD are served, and errors never show a
+nothing from another host), only GET and HEAD are served (and the login and logout
+forms, CSRF-checked), and errors never show a
 traceback: bad input is a 422 that says what to fix, an unknown id a 404.
 """
 
@@ -60,9 +61,9 @@ def create_app(
     ``token`` and ``basic_auth`` turn on access control (see :mod:`web.auth`); ``queue_depth``
     (source id -> requests waiting) adds the shared queue to ``/metrics``.
     """
-    from newsmon.web import routes_api, routes_pages
+    from newsmon.web import routes_api, routes_login, routes_pages
+    from newsmon.web.user_auth import UserAuth
 
-    auth = Auth(token, basic_auth)
     app = FastAPI(
         title="newsmon",
         summary="Search the stored articles and events (read-only).",
@@ -75,6 +76,8 @@ def create_app(
     engine = make_engine(database_url)
     app.state.sessions = session_factory(engine)
     app.state.engine = engine
+    app.state.user_auth = UserAuth(app.state.sessions)
+    auth = Auth(token, basic_auth, users=app.state.user_auth)
     metrics = Metrics(app.state.sessions, queue_depth)
     app.state.metrics = metrics
 
@@ -84,7 +87,9 @@ def create_app(
 
     @app.middleware("http")
     async def _read_only(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if request.method not in ("GET", "HEAD"):
+        if request.method not in ("GET", "HEAD") and not (
+            request.method == "POST" and request.url.path in routes_login.FORM_PATHS
+        ):
             return JSONResponse(
                 {"detail": "read-only: only GET and HEAD are served"},
                 status_code=405,
@@ -134,6 +139,7 @@ def create_app(
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(routes_login.router)
     app.include_router(routes_api.router)
     app.include_router(routes_pages.router)
     return app

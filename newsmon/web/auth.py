@@ -1,5 +1,9 @@
 """Optional access control for when the UI is exposed beyond the analyst's own machine.
 
+Once a user exists in the database (``newsmon users add``), every request but ``/healthz``
+and the login page needs a user's credentials (see :mod:`newsmon.web.user_auth`); the shared
+token below is still accepted then, as the operator's key. Without users:
+
 A token (``NEWSMON_WEB_TOKEN``) is accepted as ``Authorization: Bearer <token>``, or once as
 ``?token=<token>``, after which an HttpOnly, SameSite=Strict cookie carries a value derived
 from it (never the token itself). A user and password (``NEWSMON_WEB_USER`` and
@@ -18,10 +22,14 @@ import re
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from newsmon.web.user_auth import SESSION_COOKIE, Identity, UserAuth
+
 COOKIE = "newsmon_session"
+OPEN_PATHS = ("/healthz", "/login", "/logout")  # answered without a login (logout checks its own)
 _TOKEN_IN_URL = re.compile(r"([?&]token=)[^&\s\"]*")
 
 
@@ -37,7 +45,12 @@ def cookie_value(token: str) -> str:
 class Auth:
     """Checks a request against the configured token and/or basic-auth credentials."""
 
-    def __init__(self, token: str | None = None, basic_auth: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        token: str | None = None,
+        basic_auth: tuple[str, str] | None = None,
+        users: UserAuth | None = None,
+    ) -> None:
         if token is not None and not token.strip():
             raise ValueError(
                 "the web token is empty: set NEWSMON_WEB_TOKEN to a long random string, or unset it"
@@ -46,6 +59,7 @@ class Auth:
             raise ValueError("basic auth needs both NEWSMON_WEB_USER and NEWSMON_WEB_PASSWORD, non-empty")
         self.token = token
         self.basic = basic_auth
+        self.users = users
 
     @property
     def enabled(self) -> bool:
@@ -73,10 +87,37 @@ class Auth:
         # Both compared every time: the answer takes as long whichever part is wrong.
         return _same(user, self.basic[0]) & _same(password, self.basic[1])
 
+    def _user_of(self, request: Request) -> Identity | None:
+        """The user whose credentials the request carries (blocking: argon2, the database)."""
+        assert self.users is not None
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and value.strip().startswith("nm_"):
+            return self.users.token(value.strip())
+        if scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                return None
+            name, _, password = decoded.partition(":")
+            return self.users.basic(name, password)
+        cookie = request.cookies.get(SESSION_COOKIE)
+        return self.users.from_cookie(cookie) if cookie else None
+
     async def middleware(
         self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         """Let the request through, trade a valid ``?token=`` for the cookie, or answer 401."""
+        path = request.url.path
+        if path in OPEN_PATHS or path.startswith("/static/"):
+            return await call_next(request)
+        if self.users is not None and await run_in_threadpool(self.users.active):
+            identity = await run_in_threadpool(self._user_of, request)
+            if identity is not None:
+                request.state.user = identity
+                return await call_next(request)
+            if self._bearer_ok(request) or self._cookie_ok(request):
+                return await call_next(request)
+            return self.login_required(request)
         if (
             not self.enabled
             or self._bearer_ok(request)
@@ -107,6 +148,20 @@ class Auth:
             status_code=401,
             headers=headers,
         )  # fmt: skip
+
+    def login_required(self, request: Request) -> Response:
+        """401: JSON for the API, the login form for a page."""
+        headers = {"WWW-Authenticate": 'Basic realm="newsmon", charset="UTF-8"'}
+        if request.url.path.startswith(("/api/", "/metrics")):
+            return JSONResponse(
+                {"detail": "authentication required: send a user's HTTP Basic credentials or "
+                 "'Authorization: Bearer <API token>' (newsmon users token NAME), or log in at /login"},
+                status_code=401,
+                headers=headers,
+            )  # fmt: skip
+        from newsmon.web.routes_login import login_page
+
+        return login_page(request, self.users, status=401, next_path=request.url.path)  # type: ignore[arg-type]
 
 
 class MaskTokenFilter(logging.Filter):

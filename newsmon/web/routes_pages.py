@@ -110,7 +110,12 @@ env.filters.update(month_bounds=month_bounds, vndate=vndate, vndatetime=vndateti
 
 
 def render(request: Request, template: str, http_status: int = 200, **context: Any) -> HTMLResponse:
-    html = env.get_template(template).render(request=request, path=request.url.path, **context)
+    user = getattr(request.state, "user", None)
+    csrf_cookie = request.cookies.get("newsmon_csrf")
+    logout_csrf = request.app.state.user_auth.csrf_token(csrf_cookie) if user and csrf_cookie else None
+    html = env.get_template(template).render(
+        request=request, path=request.url.path, user=user, logout_csrf=logout_csrf, **context
+    )
     return HTMLResponse(html, status_code=http_status)
 
 

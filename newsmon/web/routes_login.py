@@ -1,0 +1,119 @@
+"""``/login``, ``/logout`` and ``/healthz``: the only routes that answer without a login.
+
+The forms work without JavaScript (the pages carry none). Both POSTs check the CSRF token
+against the browser's CSRF cookie and, when the browser sends ``Origin``, that it is this
+site. ``next`` only ever leads to a path of this site.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from newsmon.web.user_auth import CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS, UserAuth
+
+router = APIRouter(include_in_schema=False)
+MAX_FORM_BYTES = 16_384
+FORM_PATHS = ("/login", "/logout")  # the only POSTs the app takes
+
+
+def _safe_next(value: str | None) -> str:
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+def _cookie_args(request: Request) -> dict[str, object]:
+    return {"httponly": True, "samesite": "strict", "secure": request.url.scheme == "https", "path": "/"}
+
+
+def login_page(
+    request: Request, users: UserAuth, status: int = 200, next_path: str = "/", message: str | None = None
+) -> Response:
+    """The login form (also the body of a page's 401), with its CSRF field and cookie."""
+    from newsmon.web.routes_pages import render
+
+    cookie = request.cookies.get(CSRF_COOKIE) or users.new_csrf_cookie()
+    response = render(
+        request, "login.html", http_status=status, csrf=users.csrf_token(cookie),
+        next_path=_safe_next(next_path), message=message,
+    )  # fmt: skip
+    response.headers["WWW-Authenticate"] = 'Form realm="newsmon"'  # not Basic: no browser pop-up
+    if request.cookies.get(CSRF_COOKIE) != cookie:
+        response.set_cookie(CSRF_COOKIE, cookie, **_cookie_args(request))  # type: ignore[arg-type]
+    return response
+
+
+def _users(request: Request) -> UserAuth:
+    return request.app.state.user_auth
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":  # the pages' no-referrer policy makes browsers send "null"
+        return True
+    parts = urlsplit(origin)
+    return parts.netloc == request.headers.get("host", request.url.netloc)
+
+
+async def _form(request: Request) -> dict[str, str] | None:
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return None
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=10)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return {k: v[0] for k, v in fields.items()}
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/") -> Response:
+    return login_page(request, _users(request), next_path=next)
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    users = _users(request)
+    form = await _form(request)
+    if form is None:
+        return login_page(request, users, status=400, message="the form could not be read: send it again")
+    next_path = _safe_next(form.get("next"))
+    if not _same_origin(request) or not users.csrf_ok(request.cookies.get(CSRF_COOKIE), form.get("csrf")):
+        return login_page(request, users, status=403, next_path=next_path,
+                          message="the form expired or came from another site: log in again")  # fmt: skip
+    identity = await run_in_threadpool(users.basic, form.get("name", ""), form.get("password", ""))
+    if identity is None:
+        return login_page(request, users, status=401, next_path=next_path, message="wrong name or password")
+    cookie = await run_in_threadpool(users.session_cookie, identity)
+    response = RedirectResponse(next_path, status_code=303)
+    response.set_cookie(SESSION_COOKIE, cookie, max_age=SESSION_SECONDS, **_cookie_args(request))  # type: ignore[arg-type]
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    users = _users(request)
+    form = await _form(request) or {}
+    if not _same_origin(request) or not users.csrf_ok(request.cookies.get(CSRF_COOKIE), form.get("csrf")):
+        return JSONResponse(
+            {"detail": "CSRF check failed: log out from the page's own button"}, status_code=403
+        )
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/healthz")
+def healthz(request: Request) -> Response:
+    """200 when the database answers, 503 when it does not (for load balancers; no login)."""
+    try:
+        with request.app.state.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as exc:
+        return JSONResponse({"status": "error", "database": type(exc).__name__}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
