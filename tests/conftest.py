@@ -30,13 +30,14 @@ def pytest_configure(config: pytest.Config) -> None:
         import tempfile
 
         os.environ["NEWSMON_CACHE_DIR"] = tempfile.mkdtemp(prefix="newsmon-test-cache-")
-        config.add_cleanup(lambda: _remove(os.environ.pop("NEWSMON_CACHE_DIR")))
+        config.add_cleanup(lambda: _remove(os.environ.pop("NEWSMON_CACHE_DIR", "")))
 
 
 def _remove(folder: str) -> None:
     import shutil
 
-    shutil.rmtree(folder, ignore_errors=True)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

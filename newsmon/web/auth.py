@@ -42,6 +42,19 @@ def cookie_value(token: str) -> str:
     return hmac.new(token.encode(), b"newsmon web session", hashlib.sha256).hexdigest()
 
 
+def client_of(request: Request) -> str:
+    """The address failed logins are counted against."""
+    return request.client.host if request.client else "unknown"
+
+
+def too_many_failures(wait: int) -> Response:
+    return JSONResponse(
+        {"detail": f"too many failed logins from this address: try again in {wait} s"},
+        status_code=429,
+        headers={"Retry-After": str(wait)},
+    )
+
+
 class Auth:
     """Checks a request against the configured token and/or basic-auth credentials."""
 
@@ -99,7 +112,10 @@ class Auth:
             except (binascii.Error, UnicodeDecodeError):
                 return None
             name, _, password = decoded.partition(":")
-            return self.users.basic(name, password)
+            identity = self.users.basic(name, password)
+            if identity is None:
+                self.users.failed(client_of(request))
+            return identity
         cookie = request.cookies.get(SESSION_COOKIE)
         return self.users.from_cookie(cookie) if cookie else None
 
@@ -111,6 +127,9 @@ class Auth:
         if path in OPEN_PATHS or path.startswith("/static/"):
             return await call_next(request)
         if self.users is not None and await run_in_threadpool(self.users.active):
+            wait = self.users.retry_after(client_of(request))
+            if wait and request.headers.get("authorization", "").lower().startswith("basic "):
+                return too_many_failures(wait)
             identity = await run_in_threadpool(self._user_of, request)
             if identity is not None:
                 request.state.user = identity

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from newsmon.web.auth import client_of
 from newsmon.web.user_auth import CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS, UserAuth
 
 router = APIRouter(include_in_schema=False)
@@ -86,8 +87,15 @@ async def login(request: Request) -> Response:
     if not _same_origin(request) or not users.csrf_ok(request.cookies.get(CSRF_COOKIE), form.get("csrf")):
         return login_page(request, users, status=403, next_path=next_path,
                           message="the form expired or came from another site: log in again")  # fmt: skip
+    wait = users.retry_after(client_of(request))
+    if wait:
+        response = login_page(request, users, status=429, next_path=next_path,
+                              message=f"too many failed logins from this address: try again in {wait} s")  # fmt: skip
+        response.headers["Retry-After"] = str(wait)
+        return response
     identity = await run_in_threadpool(users.basic, form.get("name", ""), form.get("password", ""))
     if identity is None:
+        users.failed(client_of(request))
         return login_page(request, users, status=401, next_path=next_path, message="wrong name or password")
     cookie = await run_in_threadpool(users.session_cookie, identity)
     response = RedirectResponse(next_path, status_code=303)

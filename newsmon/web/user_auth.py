@@ -8,6 +8,8 @@ user's sessions and disabling a user ends them at once. The login and logout for
 CSRF token derived from a cookie of the browser's (double submit, SameSite=Strict, and the
 ``Origin`` header must be this site when a browser sends one).
 
+Guessing is bounded: after 10 failed logins from one client address in 5 minutes, its
+logins (form and Basic) get 429 with ``Retry-After`` until the oldest failure ages out.
 Argon2 is slow on purpose (about 50 ms); a Basic login that verified once is remembered for
 five minutes under a keyed hash of the credentials, and the user's row is still read on
 every request, so a disabled user or a changed password takes effect at once.
@@ -21,6 +23,7 @@ import logging
 import secrets
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -36,6 +39,8 @@ CSRF_COOKIE = "newsmon_csrf"
 SESSION_SECONDS = 12 * 3600
 BASIC_CACHE_SECONDS = 300
 USERS_CHECK_SECONDS = 1.0  # how stale "does any user exist" may be
+FAILURE_LIMIT = 10  # failed logins (form or Basic) from one client ...
+FAILURE_WINDOW = 300.0  # ... within this many seconds, then 429 until the oldest ages out
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,26 @@ class UserAuth:
         self._basic: dict[bytes, tuple[int, str, float]] = {}
         self._lock = threading.Lock()
         self._users_seen: tuple[float, bool] = (0.0, False)
+        self._failures: dict[str, deque[float]] = {}
+
+    # --- guessing --------------------------------------------------------------------------
+
+    def retry_after(self, client: str) -> int:
+        """Seconds until ``client`` may try a password again (0: now)."""
+        now = time.monotonic()
+        with self._lock:
+            times = self._failures.get(client)
+            while times and times[0] <= now - FAILURE_WINDOW:
+                times.popleft()
+            if not times or len(times) < FAILURE_LIMIT:
+                return 0
+            return max(1, int(times[0] + FAILURE_WINDOW - now) + 1)
+
+    def failed(self, client: str) -> None:
+        with self._lock:
+            if len(self._failures) > 10_000:  # a flood of addresses: forget, do not grow
+                self._failures.clear()
+            self._failures.setdefault(client, deque()).append(time.monotonic())
 
     def secret(self) -> bytes:
         if self._secret is None:

@@ -233,3 +233,17 @@ def test_healthz_reports_a_dead_database() -> None:
     client = TestClient(create_app("postgresql+psycopg://nobody@127.0.0.1:1/none"))
     response = client.get("/healthz")
     assert response.status_code == 503 and response.json()["status"] == "error"
+
+
+def test_guessing_passwords_is_bounded(db: str) -> None:
+    users_cli(db, "add", "lan", "--password-stdin", stdin=PASSWORD + "\n")
+    client = TestClient(create_app(db), follow_redirects=False)
+    for _ in range(10):
+        assert _login(client, "lan", "guess").status_code == 401
+    blocked = _login(client, "lan", PASSWORD)  # even the right password, until the window passes
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+    assert "too many failed logins" in blocked.text and SESSION_COOKIE not in blocked.cookies
+    api = client.get("/api/events", headers=_basic("lan", PASSWORD))
+    assert api.status_code == 429 and int(api.headers["retry-after"]) > 0
+    # Another installation's limiter (a restart) starts afresh; the right password works there.
+    assert TestClient(create_app(db)).get("/api/events", headers=_basic("lan", PASSWORD)).status_code == 200
