@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from newsmon.web.user_auth import SESSION_COOKIE, Identity, UserAuth
+from newsmon.web.user_auth import SESSION_COOKIE, Identity, UserAuth, client_of, too_many_failures
 
 COOKIE = "newsmon_session"
 OPEN_PATHS = ("/healthz", "/login", "/logout")  # answered without a login (logout checks its own)
@@ -40,19 +40,6 @@ def _same(given: str, expected: str) -> bool:
 def cookie_value(token: str) -> str:
     """What the session cookie holds: a keyed hash of the token, so a leaked cookie is not the token."""
     return hmac.new(token.encode(), b"newsmon web session", hashlib.sha256).hexdigest()
-
-
-def client_of(request: Request) -> str:
-    """The address failed logins are counted against."""
-    return request.client.host if request.client else "unknown"
-
-
-def too_many_failures(wait: int) -> Response:
-    return JSONResponse(
-        {"detail": f"too many failed logins from this address: try again in {wait} s"},
-        status_code=429,
-        headers={"Retry-After": str(wait)},
-    )
 
 
 class Auth:

@@ -14,8 +14,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from newsmon.web.auth import client_of
-from newsmon.web.user_auth import CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS, UserAuth
+from newsmon.web.user_auth import CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS, UserAuth, client_of
 
 router = APIRouter(include_in_schema=False)
 MAX_FORM_BYTES = 16_384

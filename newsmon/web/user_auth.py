@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from storage.db import session_scope
 from storage.models import User
@@ -50,6 +52,19 @@ class Identity:
     id: int
     name: str
     role: str
+
+
+def client_of(request: Request) -> str:
+    """The address failed logins are counted against."""
+    return request.client.host if request.client else "unknown"
+
+
+def too_many_failures(wait: int) -> Response:
+    return JSONResponse(
+        {"detail": f"too many failed logins from this address: try again in {wait} s"},
+        status_code=429,
+        headers={"Retry-After": str(wait)},
+    )
 
 
 def _identity(user: User) -> Identity:
