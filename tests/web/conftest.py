@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,6 +37,34 @@ def newsmon(db: str, *args: str, timeout: int = 240) -> str:
                             text=True, cwd=PROJECT, timeout=timeout)  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
+
+
+@contextmanager
+def serve_process(db: str) -> Iterator[str]:
+    """`newsmon serve --port 0` as a subprocess until /healthz answers; yields the URL it prints."""
+    proc = subprocess.Popen([sys.executable, "-m", "newsmon", "--database", db, "serve", "--port", "0"],
+                            cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        assert "http://127.0.0.1:" in line, (line, proc.stderr.read() if proc.poll() is not None else "")
+        url = line.split(" on ", 1)[1].split()[0]
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url + "healthz", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "newsmon serve did not start"
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def hostile_page(tmp: Path) -> Path:

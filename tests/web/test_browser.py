@@ -6,16 +6,12 @@ any host but the server's, and the browser reports no error (a CSP violation wou
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import PROJECT
+from tests.web.conftest import serve_process
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -34,29 +30,8 @@ def need_chromium() -> None:
 @pytest.fixture
 def server(web_db: str):
     """`newsmon serve --port 0` as a subprocess; yields the URL it prints."""
-    proc = subprocess.Popen([sys.executable, "-m", "newsmon", "--database", web_db, "serve", "--port", "0"],
-                            cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        assert "http://127.0.0.1:" in line, (line, proc.stderr.read() if proc.poll() is not None else "")
-        url = line.split(" on ", 1)[1].split()[0]
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(url + "api/stats", timeout=2) as r:
-                    assert r.status == 200
-                    break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "newsmon serve did not start"
-                time.sleep(0.2)
+    with serve_process(web_db) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_search_then_open_an_event_in_chromium(server: str):

@@ -20,6 +20,7 @@ from newsmon.web.app import create_app
 from newsmon.web.user_auth import CSRF_COOKIE, SESSION_COOKIE
 from storage.db import make_engine, upgrade
 from tests.conftest import PROJECT
+from tests.web.conftest import serve_process
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, need_chromium
 
 PASSWORD = "correct horse 42"
@@ -168,24 +169,8 @@ def test_changed_password_ends_sessions(db: str) -> None:
 @pytest.fixture
 def served(db: str) -> Iterator[str]:
     users_cli(db, "add", "lan", "--role", "analyst", "--password-stdin", stdin=PASSWORD + "\n")
-    proc = subprocess.Popen([sys.executable, "-m", "newsmon", "--database", db, "serve", "--port", "0"],
-                            cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        assert "http://127.0.0.1:" in line, line
-        url = line.split(" on ", 1)[1].split()[0]
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(url + "healthz", timeout=2):
-                    break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "newsmon serve did not start"
-                time.sleep(0.2)
+    with serve_process(db) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
 
 
 def _status(url: str, headers: dict[str, str] | None = None) -> int:
