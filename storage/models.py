@@ -337,3 +337,76 @@ class WebSecret(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
+
+
+class Correction(Base):
+    """One analyst's correction, applied after the rules (newsmon/services/corrections.py).
+
+    ``kind``: ``verdict`` (an article is a training report or not: ``new_value`` true/false),
+    ``field`` (an event's ``field`` set to ``new_value``), ``merge`` (two events are one) or
+    ``split`` (a report is not part of the event it was in). ``event_id``/``article_id`` are
+    the ids at the time, for the history; what the correction applies to is its articles
+    (``correction_articles``, by canonical URL), which survive reprocessing.
+    """
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    field: Mapped[str | None] = mapped_column(String(32))
+    old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    event_id: Mapped[int | None] = mapped_column(Integer)
+    article_id: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_name: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class CorrectionArticle(Base):
+    """The articles a correction applies to, and each one's part in it: ``article`` (verdict,
+    split: the report split out), ``event`` (field: the event's reports), ``from`` (split: the
+    reports it was split from), ``a``/``b`` (merge: the reports of the two events)."""
+
+    __tablename__ = "correction_articles"
+
+    correction_id: Mapped[int] = mapped_column(
+        ForeignKey("corrections.id", ondelete="CASCADE"), primary_key=True
+    )
+    article_url: Mapped[str] = mapped_column(String(2048), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(16))
+
+
+class SavedSearch(Base):
+    """A user's named search: the words and the filters of the search page."""
+
+    __tablename__ = "saved_searches"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[str] = mapped_column(Text)
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Subscription(Base):
+    """What a user is told about: ``kind`` search (``saved_search_id``), province
+    (``province``, a 2025 unit) or trainings (every new training event); ``url`` is the
+    user's apprise URL (a secret: shown masked); ``mode`` immediate | digest."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    saved_search_id: Mapped[int | None] = mapped_column(ForeignKey("saved_searches.id", ondelete="CASCADE"))
+    province: Mapped[str | None] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(Text)
+    mode: Mapped[str] = mapped_column(String(16))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

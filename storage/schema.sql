@@ -79,6 +79,28 @@ CREATE TABLE attachments (
 	CONSTRAINT pk_attachments PRIMARY KEY (id), 
 	CONSTRAINT uq_attachments_canonical_url UNIQUE (canonical_url)
 );
+CREATE TABLE correction_articles (
+	correction_id INTEGER NOT NULL, 
+	article_url VARCHAR(2048) NOT NULL, 
+	role VARCHAR(16) NOT NULL, 
+	CONSTRAINT fk_correction_articles_correction_id_corrections FOREIGN KEY(correction_id) REFERENCES corrections (id) ON DELETE CASCADE, 
+	CONSTRAINT pk_correction_articles PRIMARY KEY (correction_id, article_url)
+);
+CREATE TABLE corrections (
+	id INTEGER NOT NULL, 
+	kind VARCHAR(16) NOT NULL, 
+	field VARCHAR(32), 
+	old_value JSON, 
+	new_value JSON, 
+	event_id INTEGER, 
+	article_id INTEGER, 
+	user_id INTEGER, 
+	user_name VARCHAR(64) NOT NULL, 
+	note TEXT, 
+	created_at DATETIME NOT NULL, 
+	CONSTRAINT fk_corrections_user_id_users FOREIGN KEY(user_id) REFERENCES users (id) ON DELETE SET NULL, 
+	CONSTRAINT pk_corrections PRIMARY KEY (id)
+);
 CREATE TABLE crawl_runs (
 	id INTEGER NOT NULL, 
 	source_id VARCHAR(64) NOT NULL, 
@@ -152,6 +174,18 @@ CREATE TABLE pages (
 	CONSTRAINT pk_pages PRIMARY KEY (id), 
 	CONSTRAINT uq_pages_canonical_url UNIQUE (canonical_url)
 );
+CREATE TABLE saved_searches (
+	id INTEGER NOT NULL, 
+	user_id INTEGER NOT NULL, 
+	name VARCHAR(100) NOT NULL, 
+	"query" TEXT NOT NULL, 
+	filters JSON NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME NOT NULL, 
+	CONSTRAINT fk_saved_searches_user_id_users FOREIGN KEY(user_id) REFERENCES users (id) ON DELETE CASCADE, 
+	CONSTRAINT pk_saved_searches PRIMARY KEY (id), 
+	CONSTRAINT uq_saved_searches_user_id_name UNIQUE (user_id, name)
+);
 CREATE TABLE sources (
 	id VARCHAR(64) NOT NULL, 
 	name TEXT NOT NULL, 
@@ -163,6 +197,21 @@ CREATE TABLE sources (
 	config JSON NOT NULL, 
 	updated_at DATETIME NOT NULL, 
 	CONSTRAINT pk_sources PRIMARY KEY (id)
+);
+CREATE TABLE subscriptions (
+	id INTEGER NOT NULL, 
+	user_id INTEGER NOT NULL, 
+	kind VARCHAR(16) NOT NULL, 
+	saved_search_id INTEGER, 
+	province VARCHAR(64), 
+	url TEXT NOT NULL, 
+	mode VARCHAR(16) NOT NULL, 
+	enabled BOOLEAN DEFAULT 1 NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	last_digest_at DATETIME, 
+	CONSTRAINT fk_subscriptions_saved_search_id_saved_searches FOREIGN KEY(saved_search_id) REFERENCES saved_searches (id) ON DELETE CASCADE, 
+	CONSTRAINT fk_subscriptions_user_id_users FOREIGN KEY(user_id) REFERENCES users (id) ON DELETE CASCADE, 
+	CONSTRAINT pk_subscriptions PRIMARY KEY (id)
 );
 CREATE TABLE users (
 	id INTEGER NOT NULL, 
@@ -204,6 +253,9 @@ CREATE INDEX ix_articles_source_published ON articles (source_id, published_at);
 CREATE INDEX ix_attachments_article_url ON attachments (article_url);
 CREATE INDEX ix_attachments_source_id ON attachments (source_id);
 CREATE INDEX ix_attachments_status ON attachments (status);
+CREATE INDEX ix_correction_articles_article_url ON correction_articles (article_url);
+CREATE INDEX ix_corrections_created_at ON corrections (created_at);
+CREATE INDEX ix_corrections_kind ON corrections (kind);
 CREATE INDEX ix_crawl_runs_source_id ON crawl_runs (source_id);
 CREATE INDEX ix_crawl_runs_started_at ON crawl_runs (started_at);
 CREATE INDEX ix_crawl_runs_status ON crawl_runs (status);
@@ -218,8 +270,9 @@ CREATE INDEX ix_fetch_errors_kind ON fetch_errors (kind);
 CREATE INDEX ix_pages_process_status ON pages (process_status);
 CREATE INDEX ix_pages_requested_canonical ON pages (requested_canonical);
 CREATE INDEX ix_pages_source_id ON pages (source_id);
+CREATE INDEX ix_subscriptions_user_id ON subscriptions (user_id);
 CREATE TRIGGER articles_fts_ad AFTER DELETE ON articles BEGIN INSERT INTO articles_fts(articles_fts, rowid, search_text, pairs, tags) VALUES ('delete', old.id, old.search_text, nm_word_pairs(old.search_text), nm_search_tags(old.source_id, old.language, old.event_type, old.duplicate_of, old.published_at)); END;
 CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles BEGIN INSERT INTO articles_fts(rowid, search_text, pairs, tags) VALUES (new.id, new.search_text, nm_word_pairs(new.search_text), nm_search_tags(new.source_id, new.language, new.event_type, new.duplicate_of, new.published_at)); END;
 CREATE TRIGGER articles_fts_au AFTER UPDATE OF search_text, source_id, language, event_type, duplicate_of, published_at ON articles BEGIN INSERT INTO articles_fts(articles_fts, rowid, search_text, pairs, tags) VALUES ('delete', old.id, old.search_text, nm_word_pairs(old.search_text), nm_search_tags(old.source_id, old.language, old.event_type, old.duplicate_of, old.published_at)); INSERT INTO articles_fts(rowid, search_text, pairs, tags) VALUES (new.id, new.search_text, nm_word_pairs(new.search_text), nm_search_tags(new.source_id, new.language, new.event_type, new.duplicate_of, new.published_at)); END;
 CREATE VIRTUAL TABLE articles_fts USING fts5(search_text, pairs, tags, content='', tokenize="unicode61 remove_diacritics 2 tokenchars '_'");
-INSERT INTO alembic_version (version_num) VALUES ('0010');
+INSERT INTO alembic_version (version_num) VALUES ('0011');

@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Match
 
 from newsmon.web.auth import Auth
 from newsmon.web.metrics import CONTENT_TYPE_LATEST, Metrics, QueueDepth, route_of
@@ -47,6 +48,18 @@ def validation_message(exc: RequestValidationError) -> str:
         loc = [str(p) for p in error.get("loc", ()) if p not in ("query", "path", "header", "cookie")]
         parts.append(f"{'.'.join(loc) or 'request'}: {error.get('msg', 'invalid value')}")
     return "; ".join(parts) or "invalid request"
+
+
+def _declared(routes: Any, scope: dict[str, Any]) -> bool:
+    """Whether a route takes this method on this path (the writes a router declares)."""
+    for route in routes:
+        match, _ = route.matches(scope)
+        inner = getattr(route, "original_router", None)
+        if inner is not None and match != Match.NONE and _declared(inner.routes, scope):
+            return True
+        if match == Match.FULL and inner is None:
+            return True
+    return False
 
 
 def create_app(
@@ -87,11 +100,10 @@ def create_app(
 
     @app.middleware("http")
     async def _read_only(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if request.method not in ("GET", "HEAD") and not (
-            request.method == "POST" and request.url.path in routes_login.FORM_PATHS
-        ):
+        if request.method not in ("GET", "HEAD") and not _declared(app.routes, request.scope):
             return JSONResponse(
-                {"detail": "read-only: only GET and HEAD are served"},
+                {"detail": f"{request.method} is not served here: only GET and HEAD, and POST where a form "
+                 "or an API write takes it"},
                 status_code=405,
                 headers={"Allow": "GET, HEAD"},
             )

@@ -7,18 +7,15 @@ site. ``next`` only ever leads to a path of this site.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from newsmon.web.user_auth import CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS, UserAuth, client_of
+from newsmon.web.writes import read_form, same_origin
 
 router = APIRouter(include_in_schema=False)
-MAX_FORM_BYTES = 16_384
-FORM_PATHS = ("/login", "/logout")  # the only POSTs the app takes
 
 
 def _safe_next(value: str | None) -> str:
@@ -52,25 +49,6 @@ def _users(request: Request) -> UserAuth:
     return request.app.state.user_auth
 
 
-def _same_origin(request: Request) -> bool:
-    origin = request.headers.get("origin")
-    if not origin or origin == "null":  # the pages' no-referrer policy makes browsers send "null"
-        return True
-    parts = urlsplit(origin)
-    return parts.netloc == request.headers.get("host", request.url.netloc)
-
-
-async def _form(request: Request) -> dict[str, str] | None:
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        return None
-    try:
-        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=10)
-    except (UnicodeDecodeError, ValueError):
-        return None
-    return {k: v[0] for k, v in fields.items()}
-
-
 @router.get("/login")
 def login_form(request: Request, next: str = "/") -> Response:
     return login_page(request, _users(request), next_path=next)
@@ -79,11 +57,11 @@ def login_form(request: Request, next: str = "/") -> Response:
 @router.post("/login")
 async def login(request: Request) -> Response:
     users = _users(request)
-    form = await _form(request)
+    form = await read_form(request, max_fields=10)
     if form is None:
         return login_page(request, users, status=400, message="the form could not be read: send it again")
     next_path = _safe_next(form.get("next"))
-    if not _same_origin(request) or not users.csrf_ok(request.cookies.get(CSRF_COOKIE), form.get("csrf")):
+    if not same_origin(request) or not users.csrf_ok(request.cookies.get(CSRF_COOKIE), form.get("csrf")):
         return login_page(request, users, status=403, next_path=next_path,
                           message="the form expired or came from another site: log in again")  # fmt: skip
     wait = users.retry_after(client_of(request))
@@ -105,8 +83,8 @@ async def login(request: Request) -> Response:
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     users = _users(request)
-    form = await _form(request) or {}
-    if not _same_origin(request) or not users.csrf_ok(request.cookies.get(CSRF_COOKIE), form.get("csrf")):
+    form = await read_form(request, max_fields=10) or {}
+    if not same_origin(request) or not users.csrf_ok(request.cookies.get(CSRF_COOKIE), form.get("csrf")):
         return JSONResponse(
             {"detail": "CSRF check failed: log out from the page's own button"}, status_code=403
         )
