@@ -102,8 +102,10 @@ def create_app(
     async def _read_only(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         if request.method not in ("GET", "HEAD") and not _declared(app.routes, request.scope):
             return JSONResponse(
-                {"detail": f"{request.method} is not served here: only GET and HEAD, and POST where a form "
-                 "or an API write takes it"},
+                {
+                    "detail": f"{request.method} is not served here: only GET and HEAD, and POST where a form "
+                    "or an API write takes it"
+                },
                 status_code=405,
                 headers={"Allow": "GET, HEAD"},
             )

@@ -62,7 +62,9 @@ async def checked_form(request: Request) -> dict[str, str]:
         raise HTTPException(400, "the form could not be read: send it again from the page")
     users = request.app.state.user_auth
     if not same_origin(request) or not users.csrf_ok(request.cookies.get(CSRF_COOKIE), form.get("csrf")):
-        raise HTTPException(403, "the form expired or came from another site: reload the page and send it again")
+        raise HTTPException(
+            403, "the form expired or came from another site: reload the page and send it again"
+        )
     return form
 
 

@@ -39,7 +39,9 @@ def upgrade() -> None:
         sa.Column("user_name", sa.String(64), nullable=False),
         sa.Column("note", sa.Text, nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_corrections_user_id_users", ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name="fk_corrections_user_id_users", ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_corrections"),
     )
     op.create_index("ix_corrections_kind", "corrections", ["kind"])
@@ -50,7 +52,9 @@ def upgrade() -> None:
         sa.Column("article_url", sa.String(2048), nullable=False),
         sa.Column("role", sa.String(16), nullable=False),
         sa.ForeignKeyConstraint(
-            ["correction_id"], ["corrections.id"], name="fk_correction_articles_correction_id_corrections",
+            ["correction_id"],
+            ["corrections.id"],
+            name="fk_correction_articles_correction_id_corrections",
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("correction_id", "article_url", name="pk_correction_articles"),
@@ -65,7 +69,9 @@ def upgrade() -> None:
         sa.Column("filters", sa.JSON, nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_saved_searches_user_id_users", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name="fk_saved_searches_user_id_users", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_saved_searches"),
         sa.UniqueConstraint("user_id", "name", name="uq_saved_searches_user_id_name"),
     )
@@ -81,9 +87,13 @@ def upgrade() -> None:
         sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("last_digest_at", sa.DateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_subscriptions_user_id_users", ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
-            ["saved_search_id"], ["saved_searches.id"], name="fk_subscriptions_saved_search_id_saved_searches",
+            ["user_id"], ["users.id"], name="fk_subscriptions_user_id_users", ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["saved_search_id"],
+            ["saved_searches.id"],
+            name="fk_subscriptions_saved_search_id_saved_searches",
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_subscriptions"),
