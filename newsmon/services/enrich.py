@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from newsmon.services import corrections
 from newsmon.services.dedup import assign_duplicate
 from newsmon.services.events import assign_event
 from pipeline.classify.classifier import Classification, Evidence, classify
@@ -125,12 +126,18 @@ def enrich_article(session: Session, article: Article, prepared: Prepared | None
     of the training joins when it comes.
     """
     result, text = _classify(session, article, prepared.classification if prepared else None)
-    article.event_type = result.type
-    article.topics = list(result.topics)
+    kind, planned = result.type, planned_type(result)
+    verdict = corrections.verdict_for(session, article.canonical_url)
     article.classification = _jsonable(result)
+    if verdict is not None:  # an analyst's word beats the rules (the rules' type stays in classification)
+        kind = corrections.corrected_type(result.type, bool(verdict.new_value))
+        planned = None if verdict.new_value or planned == corrections.TRAINING else planned
+        article.classification = {**article.classification, "verdict": {
+            "training": bool(verdict.new_value), "by": verdict.user_name, "correction": verdict.id}}  # fmt: skip
+    article.event_type = kind
+    article.topics = list(result.topics)
     fields: dict[str, Any] = {}
-    planned = planned_type(result)
-    if result.type in EVENT_TYPES or planned:
+    if kind in EVENT_TYPES or planned:
         extracted = extract_fields(
             article.title,
             article.lead,
@@ -140,8 +147,10 @@ def enrich_article(session: Session, article: Article, prepared: Prepared | None
             url=article.url,
         )
         fields = _with_source_province(session, article, _jsonable(extracted))
-        if result.type in EVENT_TYPES and _held_after_publication(
-            extracted.date_held, article.published_local
+        if (
+            verdict is None
+            and result.type in EVENT_TYPES
+            and _held_after_publication(extracted.date_held, article.published_local)
         ):
             # Announced before it happened: a notice or plan, not a report of the event.
             planned = "training_conference" if result.type == "training_conference" else None

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from newsmon.services import corrections
 from pipeline.cluster.match import (
     DATE_WINDOW,
     EVENT_TYPES,
@@ -85,7 +86,8 @@ def _reports(session: Session, event_id: int) -> list[Article]:
 def assign_event(session: Session, article: Article) -> Assignment | None:
     """Put ``article`` in its event (creating one if needed); None if it reports no event.
 
-    Idempotent: an article already in an event that still fits stays there.
+    Idempotent: an article already in an event that still fits stays there. Analysts'
+    splits and merges (newsmon/services/corrections.py) hold whatever the rules score.
     """
     previous = article.event_id
     event_type = event_type_of(article)
@@ -94,18 +96,20 @@ def assign_event(session: Session, article: Article) -> Assignment | None:
         _refresh_or_drop(session, previous)
         return None
     seen_as: Any = article if article.event_type == event_type else _AsEvent(article, event_type)
+    apart = corrections.kept_apart(session, article.canonical_url)
     target: Event | None = None
     best = 0.0
     if article.duplicate_of:
         original = session.get(Article, article.duplicate_of)
-        if original is not None and original.event_id and event_type_of(original) == event_type:
+        if (original is not None and original.event_id and event_type_of(original) == event_type
+                and original.canonical_url not in apart):  # fmt: skip
             target, best = session.get(Event, original.event_id), 1.0
     bridged: list[Event] = []
     if target is None:
         matches: list[tuple[Event, float]] = []
         for event in _candidate_events(session, article, event_type):
             reports = [r for r in _reports(session, event.id) if r.id != article.id]
-            if not reports:
+            if not reports or any(r.canonical_url in apart for r in reports):
                 continue
             score = match_score(seen_as, event, reports)
             if score >= MATCH_THRESHOLD:
@@ -118,7 +122,8 @@ def assign_event(session: Session, article: Article) -> Assignment | None:
             # A report that fits two events shows they are one (an edition of a story whose
             # original and translation came in apart): fold them into the oldest.
             bridged = [e for e, s in matches if e is not target and s >= BRIDGE_THRESHOLD
-                       and target is not None and events_compatible(target, e)]  # fmt: skip
+                       and target is not None and events_compatible(target, e)
+                       and not _split_apart(session, [target, e], article)]  # fmt: skip
             if bridged and target is not None:
                 survivor = min([target, *bridged], key=lambda e: e.id)
                 for other in [target, *bridged]:
@@ -138,6 +143,7 @@ def assign_event(session: Session, article: Article) -> Assignment | None:
     was_held = not created and target.status == "held"
     article.event_id = target.id
     session.flush()
+    target = _join_merged(session, article, target)
     merge_event(session, target)
     if previous is not None and previous != target.id:
         _refresh_or_drop(session, previous)
@@ -163,6 +169,29 @@ def _fold_into(session: Session, event: Event, survivor: Event) -> None:
     session.expire_all()
     session.delete(session.get(Event, event.id))
     session.flush()
+
+
+def _split_apart(session: Session, events: list[Event], article: Article) -> bool:
+    urls = [article.canonical_url] + [r.canonical_url for e in events for r in _reports(session, e.id)]
+    return corrections.splits_between(session, urls)
+
+
+def _join_merged(session: Session, article: Article, target: Event) -> Event:
+    """Fold into one the events of the reports an analyst merged with ``article``'s; the
+    oldest event survives (its id is the one people have seen longest)."""
+    together = corrections.merged_with(session, article.canonical_url)
+    if not together:
+        return target
+    rows = session.scalars(select(Article).where(Article.canonical_url.in_(together))).all()
+    others = {r.event_id for r in rows if r.event_id not in (None, target.id)}
+    events = [e for e in (session.get(Event, i) for i in sorted(others)) if e is not None]
+    if not events:
+        return target
+    survivor = min([target, *events], key=lambda e: e.id)
+    for other in [target, *events]:
+        if other is not survivor:
+            _fold_into(session, other, survivor)
+    return session.get(Event, survivor.id) or survivor
 
 
 def _refresh_or_drop(session: Session, event_id: int | None) -> None:
@@ -197,4 +226,5 @@ def merge_event(session: Session, event: Event) -> None:
     reports = held or reports
     for name, value in merged_fields(reports, _source_provinces(session, reports)).items():
         setattr(event, name, value)
+    corrections.apply_fields(session, event, _reports(session, event.id))
     event.updated_at = utcnow()

@@ -1,0 +1,139 @@
+"""Analysts' corrections, applied after the rules: what events.py and enrich.py ask.
+
+Corrections are tied to articles by canonical URL (``correction_articles``), so they hold
+whatever reprocessing does to events: a verdict says whether an article is a training
+report; a field correction sets an event field for the event its reports are in; a merge
+keeps two groups of reports in one event; a split keeps a report out of the event of the
+reports it was split from. The latest correction wins. Recording them (and the history)
+is newsmon/services/correct.py.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Article, Correction, CorrectionArticle, Event
+
+TRAINING = "training_conference"
+EDITABLE_FIELDS = ("date_held", "province", "organizers", "participants")
+
+
+def _links(session: Session, urls: list[str], kind: str) -> list[tuple[Correction, CorrectionArticle]]:
+    if not urls:
+        return []
+    stmt = (
+        select(Correction, CorrectionArticle)
+        .join(CorrectionArticle, CorrectionArticle.correction_id == Correction.id)
+        .where(Correction.kind == kind, CorrectionArticle.article_url.in_(urls))
+        .order_by(Correction.created_at, Correction.id)
+    )
+    return [(c, link) for c, link in session.execute(stmt).all()]
+
+
+def verdict_for(session: Session, url: str) -> Correction | None:
+    """The latest verdict on the article at ``url`` (``new_value``: is it a training report)."""
+    links = _links(session, [url], "verdict")
+    return links[-1][0] if links else None
+
+
+def corrected_type(rules_type: str, training: bool) -> str:
+    """The article's type after a verdict: a training report, or the rules' type unless that
+    was a training (a seminar the rules found stays a seminar when it is not a training)."""
+    if training:
+        return TRAINING
+    return "other" if rules_type == TRAINING else rules_type
+
+
+def _members(session: Session, kind: str, url: str) -> list[tuple[Correction, list[CorrectionArticle]]]:
+    """The ``kind`` corrections that name ``url``, each with all the articles it names."""
+    ids = [c.id for c, _ in _links(session, [url], kind)]
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Correction, CorrectionArticle)
+        .join(CorrectionArticle, CorrectionArticle.correction_id == Correction.id)
+        .where(Correction.id.in_(ids))
+        .order_by(Correction.created_at, Correction.id)
+    ).all()
+    grouped: dict[int, tuple[Correction, list[CorrectionArticle]]] = {}
+    for correction, link in rows:
+        grouped.setdefault(correction.id, (correction, []))[1].append(link)
+    return list(grouped.values())
+
+
+def kept_apart(session: Session, url: str) -> set[str]:
+    """URLs of the reports the article at ``url`` must not share an event with (splits)."""
+    apart: set[str] = set()
+    for _, links in _members(session, "split", url):
+        mine = next(link.role for link in links if link.article_url == url)
+        if mine == "article":
+            apart |= {link.article_url for link in links if link.role == "from"}
+        else:
+            apart |= {link.article_url for link in links if link.role == "article"}
+    return apart
+
+
+def merged_with(session: Session, url: str) -> set[str]:
+    """URLs of the reports analysts merged into one event with the article at ``url``."""
+    together: set[str] = set()
+    for _, links in _members(session, "merge", url):
+        together |= {link.article_url for link in links}
+    together.discard(url)
+    return together - kept_apart(session, url)
+
+
+def splits_between(session: Session, urls: list[str]) -> bool:
+    """Whether a split keeps any two of ``urls`` apart (then their events must not be folded)."""
+    roles: dict[int, set[str]] = defaultdict(set)
+    for correction, link in _links(session, urls, "split"):
+        roles[correction.id].add(link.role)
+    return any({"article", "from"} <= r for r in roles.values())
+
+
+def decode(field: str, value: Any) -> Any:
+    """A stored correction value as the event column takes it."""
+    if field == "date_held" and isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def apply_fields(session: Session, event: Event, reports: list[Article]) -> None:
+    """Set the fields analysts corrected on ``event`` (after the rules merged them), and
+    record in ``provenance`` who corrected each and what the rules had."""
+    links = _links(session, [r.canonical_url for r in reports], "field")
+    if not links:
+        return
+    provenance = dict(event.provenance or {})
+    seen: set[int] = set()
+    for correction, _ in links:
+        if correction.id in seen or correction.field not in EDITABLE_FIELDS:
+            continue
+        seen.add(correction.id)
+        name = correction.field
+        rules = provenance.get(name, {}).get("rules") if "correction" in provenance.get(name, {}) else None
+        if rules is None:
+            rules = _column_values(event, name)
+        if name == "province":
+            value = correction.new_value or {}
+            event.province, event.province_2025 = value.get("province"), value.get("province_2025")
+        else:
+            setattr(event, name, decode(name, correction.new_value))
+        provenance[name] = {
+            "correction": correction.id,
+            "by": correction.user_name,
+            "at": correction.created_at.isoformat() if correction.created_at else None,
+            "rules": rules,
+        }
+    event.provenance = provenance
+
+
+def _column_values(event: Event, name: str) -> Any:
+    if name == "province":
+        return {"province": event.province, "province_2025": event.province_2025}
+    value = getattr(event, name)
+    return value.isoformat() if isinstance(value, date) else value
