@@ -216,12 +216,15 @@ def health_job(database_url: str, sources_path: str) -> None:
 
 
 def digest_job(database_url: str) -> None:
-    """Queue and send the daily digest (when `digest: true` in the alerts config)."""
+    """Queue and send the daily digests: the global one (when `digest: true` in the alerts
+    config) and one per digest subscription that has new events."""
     from newsmon.services.alerts import deliver_pending, queue_digest
+    from newsmon.services.subscriptions import queue_subscription_digests
 
     sessions, alerts = _maintenance_context(database_url)
     if alerts.digest:
         queue_digest(sessions, alerts)
+    if queue_subscription_digests(sessions) or alerts.digest:
         deliver_pending(sessions, alerts)
 
 

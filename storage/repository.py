@@ -408,11 +408,14 @@ def event_articles(session: Session, event_id: int) -> Sequence[Article]:
 
 
 def add_alerts(session: Session, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert pending alerts, ignoring (key, channel) pairs already present; returns how many
-    were new. The unique key makes this safe against a second report or a second process."""
+    """Insert pending alerts (or the ``status`` a row gives), ignoring (key, channel) pairs already
+    present; returns how many were new. The unique key makes this safe against a second report
+    or a second process."""
     added = 0
     for row in rows:
-        stmt = _insert(session, Alert).values(status="pending", attempts=0, created_at=utcnow(), **row)
+        stmt = _insert(session, Alert).values(
+            **{"status": "pending", "attempts": 0, "created_at": utcnow(), **row}
+        )
         stmt = stmt.on_conflict_do_nothing(index_elements=["key", "channel"])
         added += session.execute(stmt.returning(Alert.id)).scalar() is not None
     return added

@@ -38,12 +38,15 @@ def alerts_send(obj: Context) -> None:
 @click.pass_obj
 @wrap_errors
 def alerts_digest(obj: Context, hours: int) -> None:
-    """Send one digest of the day's alerting events to every channel (once per day)."""
+    """Send one digest of the day's alerting events to every channel, and each digest
+    subscription's events to its user (once per day)."""
     from newsmon.services.alerts import queue_digest
+    from newsmon.services.subscriptions import queue_subscription_digests
 
     count = queue_digest(obj.sessions, obj.alerts, hours=hours)
+    subscribed = queue_subscription_digests(obj.sessions)
     deliver_alerts(obj)
-    out.print(f"{count} event(s) in the digest")
+    out.print(f"{count} event(s) in the digest, {subscribed} subscription digest(s)")
 
 
 @alerts.command("test")

@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from pipeline import yamlfile
 from pipeline.text import fold
 from storage import repository as repo
 from storage.db import session_scope
-from storage.models import Alert, Event, utcnow
+from storage.models import Alert, Event, Subscription, User, utcnow
 
 logger = logging.getLogger(__name__)
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -441,9 +441,31 @@ def _claim(sessions: sessionmaker[Session], alert_id: int, now: datetime) -> boo
 def _message(session: Session, alert: Alert) -> tuple[str, str] | None:
     if alert.kind == "new_event":
         event = session.get(Event, alert.event_id) if alert.event_id else None
-        return event_message(session, event) if event is not None else None
+        if event is None:
+            return None
+        title, body = event_message(session, event)
+        follows = (alert.payload or {}).get("follows")  # a subscription's: what it follows
+        return title, f"Theo dõi / Following: {follows}\n{body}" if follows else body
     payload = alert.payload or {}
     return str(payload.get("title", "newsmon")), str(payload.get("body", ""))
+
+
+SUBSCRIPTION = "sub:"  # the channel of a user's subscription: ``sub:<subscriptions.id>``
+
+
+def subscription_channel(session: Session, alert: Alert) -> tuple[Channel | None, str]:
+    """The channel of a subscription's alert (its user's URL, read now), or None and why not:
+    deleted, disabled, its user disabled, or made after the row (a reused id)."""
+    number = alert.channel.removeprefix(SUBSCRIPTION)
+    sub = session.get(Subscription, int(number)) if number.isdigit() else None
+    if sub is None or (alert.created_at and sub.created_at and alert.created_at < sub.created_at):
+        return None, "subscription deleted"
+    if not sub.enabled:
+        return None, "subscription disabled"
+    user = session.get(User, sub.user_id)
+    if user is None or user.disabled:
+        return None, "user disabled"
+    return replace(make_channel(sub.url), id=alert.channel), ""
 
 
 def deliver_pending(
@@ -471,14 +493,16 @@ def deliver_pending(
         with session_scope(sessions) as session:
             alert = session.get(Alert, alert_id)
             assert alert is not None
-            channel = channels.get(alert.channel)
+            if alert.channel.startswith(SUBSCRIPTION):
+                channel, reason = subscription_channel(session, alert)
+            else:
+                channel, reason = channels.get(alert.channel), "channel no longer configured"
             message = _message(session, alert)
             if channel is None or message is None:
                 alert.status = "skipped"
-                alert.last_error = (
-                    "channel no longer configured" if channel is None else "event no longer exists"
-                )
+                alert.last_error = reason if channel is None else "event no longer exists"
                 counts["skipped"] += 1
+                logger.info("alert %s (%s) skipped: %s", alert.id, alert.key, alert.last_error)
                 continue
             error = send(channel, *message, all_channels=channels.values())
             alert.attempts += 1

@@ -29,6 +29,7 @@ from pipeline.urls import canonical_url
 from storage import repository as repo
 from storage.db import database_error_kind, session_scope
 from storage.models import Article as ArticleRow
+from storage.models import Subscription
 
 if TYPE_CHECKING:
     from newsmon.services.alerts import AlertsConfig
@@ -37,12 +38,19 @@ from storage.models import Page as PageRow
 logger = logging.getLogger(__name__)
 
 
-def _queue_alerts(session: Session, event_id: int, config: AlertsConfig) -> None:
+def _queue_alerts(session: Session, event_id: int, config: AlertsConfig | None) -> None:
+    """The global alerts of a new held event (with a config) and its users' subscriptions'
+    (always: a subscription needs no alerts config)."""
     # Imported here: the alerts module (pydantic, apprise's config) is not needed by a crawl
-    # or an analyze that has no alerts configured.
-    from newsmon.services.alerts import queue_event_alerts
+    # or an analyze that has no alerts configured and no subscription.
+    if config is not None:
+        from newsmon.services.alerts import queue_event_alerts
 
-    queue_event_alerts(session, event_id, config)
+        queue_event_alerts(session, event_id, config)
+    if session.scalar(select(Subscription.id).limit(1)) is not None:
+        from newsmon.services.subscriptions import DEFAULT_WINDOW_DAYS, queue_subscription_alerts
+
+        queue_subscription_alerts(session, event_id, config.window_days if config else DEFAULT_WINDOW_DAYS)
 
 
 @dataclass
@@ -224,7 +232,7 @@ class ArticleStore:
             try:
                 with session.begin_nested():  # a savepoint: a bug here must not lose the article
                     enriched = enrich_article(session, session.get(ArticleRow, article_id), prepared)
-                    if enriched.event_created and enriched.event_id and self.alerts:
+                    if enriched.event_created and enriched.event_id:
                         # The outbox: the event and its alerts commit together or not at all.
                         _queue_alerts(session, enriched.event_id, self.alerts)
             except Exception as exc:
@@ -288,7 +296,7 @@ class ArticleStore:
         try:
             with session.begin_nested():
                 enriched = enrich_article(session, row)
-                if enriched.event_created and enriched.event_id and self.alerts:
+                if enriched.event_created and enriched.event_id:
                     _queue_alerts(session, enriched.event_id, self.alerts)
         except Exception as exc:
             if database_error_kind(exc):
