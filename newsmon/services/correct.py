@@ -106,7 +106,7 @@ def parse_field(name: str, value: Any) -> Any:
             f"{name!r} cannot be corrected; fields that can: {', '.join(corrections.EDITABLE_FIELDS)}"
         )
     if value is None or (isinstance(value, str) and not value.strip()):
-        return None  # clears the field: "the reports do not say"
+        return [] if name == "organizers" else None  # clears the field: "the reports do not say"
     if name == "date_held":
         try:
             day = value if isinstance(value, date) else date.fromisoformat(str(value).strip())
@@ -226,30 +226,6 @@ def split_article(
     return correction
 
 
-# --- the history ---------------------------------------------------------------------------
-
-
-def _row(c: Correction) -> dict[str, Any]:
-    return {"id": c.id, "kind": c.kind, "field": c.field, "old": c.old_value, "new": c.new_value,
-            "by": c.user_name, "at": c.created_at, "note": c.note, "event_id": c.event_id,
-            "article_id": c.article_id}  # fmt: skip
-
-
-def history(session: Session, urls: list[str]) -> list[dict[str, Any]]:
-    """Every correction naming any of ``urls`` (an article's, or an event's reports'), oldest first."""
-    if not urls:
-        return []
-    ids = select(CorrectionArticle.correction_id).where(CorrectionArticle.article_url.in_(urls))
-    stmt = select(Correction).where(Correction.id.in_(ids)).order_by(Correction.created_at, Correction.id)
-    return [_row(c) for c in session.scalars(stmt)]
-
-
 def event_history(session: Session, event: Event) -> list[dict[str, Any]]:
-    return history(session, [r.canonical_url for r in _reports(session, event)])
-
-
-def all_corrections(session: Session, kind: str | None = None) -> list[dict[str, Any]]:
-    stmt = select(Correction).order_by(Correction.created_at, Correction.id)
-    if kind:
-        stmt = stmt.where(Correction.kind == kind)
-    return [_row(c) for c in session.scalars(stmt)]
+    """Every correction of ``event`` and its reports, oldest first."""
+    return corrections.history(session, [r.canonical_url for r in _reports(session, event)])

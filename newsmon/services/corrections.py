@@ -137,3 +137,29 @@ def _column_values(event: Event, name: str) -> Any:
         return {"province": event.province, "province_2025": event.province_2025}
     value = getattr(event, name)
     return value.isoformat() if isinstance(value, date) else value
+
+
+# --- the history ---------------------------------------------------------------------------
+
+
+def _row(c: Correction) -> dict[str, Any]:
+    return {"id": c.id, "kind": c.kind, "field": c.field, "old": c.old_value, "new": c.new_value,
+            "by": c.user_name, "at": c.created_at, "note": c.note, "event_id": c.event_id,
+            "article_id": c.article_id}  # fmt: skip
+
+
+def history(session: Session, urls: list[str]) -> list[dict[str, Any]]:
+    """Every correction naming any of ``urls`` (an article's, or an event's reports'), oldest first."""
+    if not urls:
+        return []
+    ids = select(CorrectionArticle.correction_id).where(CorrectionArticle.article_url.in_(urls))
+    stmt = select(Correction).where(Correction.id.in_(ids)).order_by(Correction.created_at, Correction.id)
+    return [_row(c) for c in session.scalars(stmt)]
+
+
+def all_corrections(session: Session, kind: str | None = None) -> list[dict[str, Any]]:
+    """Every correction, oldest first (``kind``: only those of one kind)."""
+    stmt = select(Correction).order_by(Correction.created_at, Correction.id)
+    if kind:
+        stmt = stmt.where(Correction.kind == kind)
+    return [_row(c) for c in session.scalars(stmt)]

@@ -74,12 +74,12 @@ def create_app(
     ``token`` and ``basic_auth`` turn on access control (see :mod:`web.auth`); ``queue_depth``
     (source id -> requests waiting) adds the shared queue to ``/metrics``.
     """
-    from newsmon.web import routes_api, routes_login, routes_pages
+    from newsmon.web import routes_api, routes_corrections, routes_login, routes_pages
     from newsmon.web.user_auth import UserAuth
 
     app = FastAPI(
         title="newsmon",
-        summary="Search the stored articles and events (read-only).",
+        summary="Search the stored articles and events; analysts' corrections.",
         version="1",
         openapi_url="/api/openapi.json",
         docs_url=None,  # the interactive docs load scripts from a CDN: the schema alone is served
@@ -155,5 +155,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(routes_login.router)
     app.include_router(routes_api.router)
+    app.include_router(routes_corrections.api)
+    app.include_router(routes_corrections.pages)
     app.include_router(routes_pages.router)
     return app

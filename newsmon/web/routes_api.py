@@ -15,11 +15,13 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 
+from newsmon.services import corrections
 from newsmon.web import queries
 from newsmon.web.params import BadParameter, build_filters
 from newsmon.web.schemas import (
     ArticleDetail,
     ArticleRef,
+    CorrectionInfo,
     Count,
     EventDetail,
     EventList,
@@ -117,8 +119,10 @@ def field_sources(event: Event, reports: list[Article]) -> list[FieldSource]:
         value = getattr(event, name)
         if value in (None, "", []):
             continue
-        origin = provenance.get(name)
-        article_id = origin.get("article_id") if isinstance(origin, dict) else None
+        origin = provenance.get(name) if name != "province_2025" else provenance.get("province")
+        origin = origin if isinstance(origin, dict) else {}
+        corrected = "correction" in origin
+        article_id = origin.get("article_id")
         if name == "title":
             mentioned = [r.id for r in reports if r.title]
         elif name == "topics":
@@ -127,8 +131,15 @@ def field_sources(event: Event, reports: list[Article]) -> list[FieldSource]:
             mentioned = [r.id for r in reports if (r.fields or {}).get(name) not in (None, "", [])]
         out.append(FieldSource(field=name, value=value.isoformat() if isinstance(value, date) else value,
                                article_id=article_id if isinstance(article_id, int) else None,
-                               mentioned_by=mentioned))  # fmt: skip
+                               mentioned_by=mentioned, corrected_by=origin.get("by") if corrected else None,
+                               rules_value=_rules_value(name, origin.get("rules")) if corrected else None))  # fmt: skip
     return out
+
+
+def _rules_value(name: str, rules: Any) -> Any:
+    if name in ("province", "province_2025") and isinstance(rules, dict):
+        return rules.get(name)
+    return rules
 
 
 @router.get("/search", response_model=SearchResult, responses=ERRORS)
@@ -170,6 +181,7 @@ def api_article(session: SessionDep, article_id: Id) -> ArticleDetail:
         event_type=a.event_type, topics=list(a.topics or []), classification=a.classification or {},
         fields=a.fields or {}, event=event_ref(event) if event else None,
         duplicates=[article_ref(d) for d in queries.duplicates_of(session, a)],
+        corrections=[CorrectionInfo(**c) for c in corrections.history(session, [a.canonical_url])],
     )  # fmt: skip
 
 
@@ -207,6 +219,7 @@ def api_event(session: SessionDep, event_id: Id) -> EventDetail:
         **event_summary(e, len(reports)).model_dump(), legal_refs=list(e.legal_refs or []),
         speakers=list(e.speakers or []), provenance=field_sources(e, reports),
         articles=[article_ref(r) for r in reports],
+        corrections=[CorrectionInfo(**c) for c in corrections.history(session, [r.canonical_url for r in reports])],
     )  # fmt: skip
 
 

@@ -22,11 +22,14 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
+from newsmon.services import corrections
 from newsmon.services.search import MARK
 from newsmon.web import charts, queries
 from newsmon.web.params import BadParameter, build_filters, parse_flag, parse_page
 from newsmon.web.routes_api import MAX_ID, field_sources, get_session
+from newsmon.web.user_auth import CSRF_COOKIE
 from pipeline.classify.classifier import TYPES
+from pipeline.gazetteer import units_2025
 from storage import repository as repo
 from storage.models import Alert, Article, Event, Source
 
@@ -110,13 +113,22 @@ env.filters.update(month_bounds=month_bounds, vndate=vndate, vndatetime=vndateti
 
 
 def render(request: Request, template: str, http_status: int = 200, **context: Any) -> HTMLResponse:
+    """A page; for a logged-in user with the CSRF token its forms carry (``logout_csrf``),
+    setting the CSRF cookie first when the browser has none (a login by HTTP Basic)."""
     user = getattr(request.state, "user", None)
-    csrf_cookie = request.cookies.get("newsmon_csrf")
-    logout_csrf = request.app.state.user_auth.csrf_token(csrf_cookie) if user and csrf_cookie else None
+    users = request.app.state.user_auth
+    csrf_cookie = request.cookies.get(CSRF_COOKIE)
+    new_cookie = users.new_csrf_cookie() if user and not csrf_cookie else None
+    csrf_cookie = csrf_cookie or new_cookie
+    logout_csrf = users.csrf_token(csrf_cookie) if user and csrf_cookie else None
     html = env.get_template(template).render(
         request=request, path=request.url.path, user=user, logout_csrf=logout_csrf, **context
     )
-    return HTMLResponse(html, status_code=http_status)
+    response = HTMLResponse(html, status_code=http_status)
+    if new_cookie:
+        response.set_cookie(CSRF_COOKIE, new_cookie, httponly=True, samesite="strict",
+                            secure=request.url.scheme == "https", path="/")  # fmt: skip
+    return response
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
@@ -194,7 +206,8 @@ def article_page(request: Request, article_id: str) -> Response:
         event = session.get(Event, article.event_id) if article.event_id else None
         source = session.get(Source, article.source_id) if article.source_id else None
         return render(request, "article.html", a=article, event=event, source=source,
-                      duplicates=queries.duplicates_of(session, article))  # fmt: skip
+                      duplicates=queries.duplicates_of(session, article),
+                      history=corrections.history(session, [article.canonical_url]))  # fmt: skip
 
 
 @router.get("/events", response_class=HTMLResponse)
@@ -232,7 +245,8 @@ def event_page(request: Request, event_id: str) -> Response:
             "reports by publication date",
         )
         return render(request, "event.html", e=event, reports=reports, by_id=by_id, sources=sources,
-                      fields=field_sources(event, reports), timeline=timeline)  # fmt: skip
+                      fields=field_sources(event, reports), timeline=timeline, units=units_2025(),
+                      history=corrections.history(session, [r.canonical_url for r in reports]))  # fmt: skip
 
 
 @router.get("/charts", response_class=HTMLResponse)

@@ -74,6 +74,9 @@ class ArticleDetail(ArticleRef):
     classification: dict[str, Any]
     fields: dict[str, Any]
     event: EventRef | None
+    corrections: list[CorrectionInfo] = Field(
+        default_factory=list, description="analysts' corrections, oldest first"
+    )
     duplicates: list[ArticleRef] = Field(description="its copies, or its original and the other copies")
 
 
@@ -103,6 +106,30 @@ class FieldSource(BaseModel):
     value: Any
     article_id: int | None = Field(description="the report the value was taken from, if recorded")
     mentioned_by: list[int] = Field(description="reports that give this field a value")
+    corrected_by: str | None = Field(None, description="the analyst whose correction set the value")
+    rules_value: Any = Field(None, description="what the rules had, when an analyst corrected it")
+
+
+class CorrectionInfo(BaseModel):
+    """One analyst's correction: what, by whom, when, the old and the new value."""
+
+    id: int
+    kind: str = Field(description="verdict | field | merge | split")
+    field: str | None
+    old: Any
+    new: Any
+    by: str
+    at: datetime
+    note: str | None
+    event_id: int | None = Field(description="the event it was made on (ids at the time)")
+    article_id: int | None
+
+
+class CorrectionResult(BaseModel):
+    """What a correction did: the corrections recorded and where the article or event is now."""
+
+    corrections: list[CorrectionInfo]
+    event_id: int | None = Field(description="the event the article or the merged reports are in now")
 
 
 class EventDetail(EventSummary):
@@ -110,6 +137,9 @@ class EventDetail(EventSummary):
     speakers: list[dict[str, Any]]
     provenance: list[FieldSource]
     articles: list[ArticleRef]
+    corrections: list[CorrectionInfo] = Field(
+        default_factory=list, description="analysts' corrections of the event and its reports, oldest first"
+    )
 
 
 class SourceHealth(BaseModel):

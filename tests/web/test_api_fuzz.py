@@ -23,7 +23,9 @@ EXCLUDED = [checks.positive_data_acceptance]
 def test_api_conforms_to_its_schema(web_db):
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", create_app(web_db))
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 6
+    labels = {op.label for op in operations}
+    assert {"GET /api/search", "GET /api/events", "GET /api/events/{event_id}", "GET /api/stats",
+            "POST /api/events/{event_id}/merge", "POST /api/articles/{article_id}/verdict"} <= labels  # fmt: skip
     seen: dict[tuple[str, str], set[int]] = {}
     for operation in operations:
         for mode, examples in EXAMPLES.items():
