@@ -18,7 +18,7 @@ import newsmon.settings as config
 from newsmon.cli.app import Context, UsageError, err, fmt_dt, main, out, wrap_errors
 from newsmon.cli.articles import article_row
 from newsmon.cli.crawl import print_runs
-from newsmon.cli.evalreport import print_report
+from newsmon.cli.evalreport import build_model_report, corrections_report, print_report
 from newsmon.crawl.runner import run_crawls
 from pipeline.evaluate.cases import SPLITS
 from pipeline.sources import RegistryError
@@ -38,20 +38,30 @@ from storage.db import make_engine, session_scope, upgrade
               envvar="NEWSMON_STUDY_CACHE", help="Cached texts (env NEWSMON_STUDY_CACHE; default: .cache/study/texts.jsonl).")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.option("--errors/--no-errors", default=True, help="List the cases behind each miss.")
+@click.option("--corrections", "use_corrections", is_flag=True,
+              help="Score the rules against the analysts' corrections in the database instead.")  # fmt: skip
+@click.option("--export-cases", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+              help="With --corrections: also write the corrected articles as labelled cases (YAML).")  # fmt: skip
 @click.option("--build-model", is_flag=True,
               help="Fit the learned second stage on the study set's tuning part, compare it with the rules on "
                    "the held-back part, and write pipeline/classify/rules/model.json (on only if it beats them).")  # fmt: skip
 @click.pass_obj
 def eval_command(obj: Context, paths: tuple[Path, ...], study: bool, split: str, study_labels: Path | None,
-                 study_cache: Path | None, fmt: str, errors: bool, build_model: bool) -> None:  # fmt: skip
+                 study_cache: Path | None, fmt: str, errors: bool, use_corrections: bool, export_cases: Path | None,
+                 build_model: bool) -> None:  # fmt: skip
     """Score detection (by language), event fields, clustering and near-duplicates on labelled
     cases: the project's own-words cases (or PATHS) and the study set's two parts."""
     from newsmon.services.evaluate import evaluate_sets
 
     labels = study_labels or config.PROJECT_DIR / "bench" / "study" / "labels.jsonl"
     cache = study_cache or config.PROJECT_DIR / ".cache" / "study" / "texts.jsonl"
+    if export_cases and not use_corrections:
+        raise UsageError("--export-cases goes with --corrections")
+    if use_corrections:
+        corrections_report(obj.sessions, fmt, errors, export_cases)
+        return
     if build_model:
-        _build_model(labels, cache, fmt)
+        build_model_report(labels, cache, fmt)
         return
     use_study = study and labels.exists()
     if use_study and not cache.exists():
@@ -81,35 +91,6 @@ def eval_command(obj: Context, paths: tuple[Path, ...], study: bool, split: str,
             err.print(f"{len(report.errors)} miss(es) in {report.name}:")
             for line in report.errors:
                 err.print(f"  {line}")
-
-
-def _build_model(labels: Path, cache: Path, fmt: str) -> None:
-    from newsmon.services.model_build import build_model
-
-    if not cache.exists():
-        raise UsageError(f"no cached study texts at {cache}: bench/study/README.md says how to build them")
-    try:
-        report = build_model(labels, cache)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    if fmt == "json":
-        out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
-        return
-    table = Table(title=f"learned second stage: {'ON' if report.enabled else 'off'} ({report.path.name})")
-    for col in ("measured on", "detector", "precision", "recall", "F1"):
-        table.add_column(col)
-    for where, name, m in (
-        ("tuning part, 5-fold", "rules", report.cross_validation["rules"]),
-        (
-            "tuning part, 5-fold",
-            f"rules + model (high {report.high}, low {report.low})",
-            report.cross_validation["model"],
-        ),
-        ("held-back part", "rules", report.heldout_rules),
-        ("held-back part", "rules + model", report.heldout_model),
-    ):
-        table.add_row(where, name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}")
-    out.print(table)
 
 
 @main.command()

@@ -120,19 +120,26 @@ def search(obj: Context, query: tuple[str, ...], limit: int, offset: int, reinde
 
 
 ARTICLE_COLUMNS = ["id", "url", "title", "published", "source", "language", "event_id", "event_type", "topics",
-                   "duplicate_of", "words", "author", "lead", "text"]  # fmt: skip
+                   "duplicate_of", "words", "author", "lead", "text", "corrections"]  # fmt: skip
 
 
 EVENT_COLUMNS = ["id", "type", "topics", "date", "date_end", "province", "province_2025", "title", "venue",
                  "organizers", "participants", "provinces_covered", "legal_refs", "score", "first_seen",
-                 "reports", "urls"]  # fmt: skip
+                 "reports", "urls", "corrections"]  # fmt: skip
 
 
-def _export_article(a: Any) -> dict[str, Any]:
+def _history(session: Any, urls: list[str]) -> list[str]:
+    """The analysts' corrections, one line each: "2026-12-07 lan: participants 150 -> 120"."""
+    from newsmon.services.corrections import describe, history
+
+    return [describe(h) for h in history(session, urls)]
+
+
+def _export_article(session: Any, a: Any) -> dict[str, Any]:
     return {"id": a.id, "url": a.url, "title": a.title, "published": stated(a.published_local), "source": a.source_id,
             "language": a.language, "event_id": a.event_id, "event_type": a.event_type, "topics": a.topics or [],
             "duplicate_of": a.duplicate_of, "words": a.word_count, "author": a.author, "lead": a.lead,
-            "text": a.text}  # fmt: skip
+            "text": a.text, "corrections": _history(session, [a.canonical_url])}  # fmt: skip
 
 
 def _export_event(session: Any, e: Any) -> dict[str, Any]:
@@ -142,7 +149,8 @@ def _export_event(session: Any, e: Any) -> dict[str, Any]:
             "province_2025": e.province_2025, "title": e.title, "venue": e.venue, "organizers": e.organizers or [],
             "participants": e.participants, "provinces_covered": e.provinces_covered,
             "legal_refs": e.legal_refs or [], "score": e.score, "first_seen": iso(e.first_seen_at),
-            "reports": len(reports), "urls": [a.url for a in reports]}  # fmt: skip
+            "reports": len(reports), "urls": [a.url for a in reports],
+            "corrections": _history(session, [a.canonical_url for a in reports])}  # fmt: skip
 
 
 @main.command()
@@ -174,7 +182,9 @@ def export(
         def rows() -> Iterator[dict[str, Any]]:
             nonlocal count
             if what == "articles":
-                items = (_export_article(a) for a in searching.iter_articles(session, filters, query))
+                items = (
+                    _export_article(session, a) for a in searching.iter_articles(session, filters, query)
+                )
             else:
                 items = (_export_event(session, e) for e in searching.iter_events(session, filters))
             for item in items:

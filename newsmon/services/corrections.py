@@ -163,3 +163,30 @@ def all_corrections(session: Session, kind: str | None = None) -> list[dict[str,
     if kind:
         stmt = stmt.where(Correction.kind == kind)
     return [_row(c) for c in session.scalars(stmt)]
+
+
+def _plain(value: Any) -> str:
+    if value is None or value == []:
+        return "-"
+    if isinstance(value, dict):
+        return str(value.get("province_2025") or value.get("province") or value.get("event") or value)
+    if isinstance(value, list):
+        return "; ".join(map(str, value))
+    return str(value)
+
+
+def describe(row: dict[str, Any]) -> str:
+    """One correction (a :func:`history` row) in a line, for exports and logs."""
+    day = row["at"].date().isoformat() if row.get("at") else "?"
+    kind = row["kind"]
+    if kind == "field":
+        what = f"{row['field']} {_plain(row['old'])} -> {_plain(row['new'])}"
+    elif kind == "verdict":
+        what = f"article {row['article_id']}: " + (
+            "a training report" if row["new"] else "not a training report"
+        )
+    elif kind == "merge":
+        what = "merged events " + " and ".join(map(str, (row["old"] or {}).get("events", [])))
+    else:
+        what = f"split article {row['article_id']} out of event {(row['old'] or {}).get('event')}"
+    return f"{day} {row['by']}: {what}" + (f" ({row['note']})" if row.get("note") else "")

@@ -115,6 +115,12 @@ def _classify(session: Session, article: Article, first: Classification | None =
     return result, article.text
 
 
+def rules_type(session: Session, article: Article) -> str:
+    """What the current rules make of ``article`` (its documents too), ignoring any verdict:
+    what ``newsmon eval --corrections`` scores against the analysts."""
+    return _classify(session, article)[0].type
+
+
 def enrich_article(session: Session, article: Article, prepared: Prepared | None = None) -> Enrichment:
     """Classify ``article``, extract its event fields, find its original, put it in its event.
 

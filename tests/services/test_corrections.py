@@ -6,6 +6,7 @@ training reports, five events."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import date
@@ -16,6 +17,7 @@ from sqlalchemy import select
 
 from newsmon.services import correct
 from newsmon.services.correct import CorrectionError, Who
+from pipeline.evaluate.cases import load_cases
 from storage.db import make_engine, session_factory, session_scope
 from storage.models import Article, Correction, Event
 from tests.conftest import PROJECT, DatabaseServer
@@ -55,7 +57,7 @@ def _state(sessions) -> dict[str, object]:
                 "groups": sorted(sorted(g) for g in groups.values())}  # fmt: skip
 
 
-def test_corrections_are_applied_and_survive_reprocess(seeded):
+def test_corrections_are_applied_and_survive_reprocess(seeded, tmp_path):
     url, sessions = seeded
     with session_scope(sessions) as s:
         a1, a2, a3, a4, _ = (a.id for a in _articles(s))
@@ -92,6 +94,13 @@ def test_corrections_are_applied_and_survive_reprocess(seeded):
 
     newsmon(url, "reprocess")
     assert _state(sessions) == before
+    exported = {
+        row["id"]: row
+        for row in map(json.loads, newsmon(url, "export", "events", "--format", "jsonl").splitlines())
+    }
+    assert exported[event4]["participants"] == 120 and exported[event4]["date"] == "2024-09-30"
+    assert any(line.split(": ", 1)[1].startswith("participants ") and line.endswith(" -> 120")
+               for line in exported[event4]["corrections"])  # fmt: skip
     with session_scope(sessions) as s:
         event = s.get(Article, a4).event_id and s.get(Event, s.get(Article, a4).event_id)
         assert event.date_held == date(2024, 9, 30) and event.participants == 120
@@ -113,6 +122,26 @@ def test_corrections_are_applied_and_survive_reprocess(seeded):
     with session_scope(sessions) as s:
         kinds = [c.kind for c in s.scalars(select(Correction).order_by(Correction.id))]
         assert kinds == ["verdict", "merge", "field", "field", "field", "field", "split", "verdict"]
+
+    # The rules scored against the analysts, and the corrected articles as labelled cases.
+    cases = tmp_path / "corrected.yaml"
+    scores = json.loads(
+        newsmon(url, "eval", "--corrections", "--format", "json", "--export-cases", str(cases))
+    )
+    assert (scores["verdicts"], scores["true_positive"], scores["precision"], scores["recall"]) == (
+        1,
+        1,
+        1.0,
+        1.0,
+    )
+    assert {k: v["checked"] for k, v in scores["fields"].items()} == dict.fromkeys(
+        ["date_held", "province", "participants", "organizers"], 1
+    )
+    assert scores["field_accuracy"]["date_held"] == 0.0 and (scores["merges"], scores["splits"]) == (1, 1)
+    loaded = {c.id: c for c in load_cases([cases])}
+    assert sorted(loaded) == [f"corrected-{i}" for i in (a1, a2, a3, a4)]  # every article a correction names
+    corrected = next(c for c in loaded.values() if c.event and c.event["date"] == "2024-09-30")
+    assert corrected.event["participants"] == 120 and corrected.event["province_2025"] == "Phú Thọ"
 
 
 def test_bad_corrections_say_what_to_fix(seeded):
