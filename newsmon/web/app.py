@@ -74,7 +74,7 @@ def create_app(
     ``token`` and ``basic_auth`` turn on access control (see :mod:`web.auth`); ``queue_depth``
     (source id -> requests waiting) adds the shared queue to ``/metrics``.
     """
-    from newsmon.web import routes_api, routes_corrections, routes_login, routes_pages
+    from newsmon.web import routes_api, routes_corrections, routes_login, routes_pages, routes_saved
     from newsmon.web.user_auth import UserAuth
 
     app = FastAPI(
@@ -157,5 +157,7 @@ def create_app(
     app.include_router(routes_api.router)
     app.include_router(routes_corrections.api)
     app.include_router(routes_corrections.pages)
+    app.include_router(routes_saved.api)
+    app.include_router(routes_saved.pages)
     app.include_router(routes_pages.router)
     return app
