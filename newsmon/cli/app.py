@@ -177,6 +177,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "serve": ("ops", "Serve the web UI and the JSON API (read-only) until Ctrl-C or SIGTERM."),
     "sources": ("sources", "The source registry (sources.yaml)."),
+    "subscriptions": (
+        "subscriptions",
+        "Users' subscriptions (saved searches, provinces, trainings): list them, URLs masked.",
+    ),
     "users": (
         "users",
         "Web and API users: add, list, disable, enable, passwd, token (once one exists, the web app needs a login).",

@@ -144,6 +144,17 @@ def test_each_subscription_hears_of_each_matching_event_once_across_restarts(dat
         assert "bot:****@127.0.0.1" in by_channel[f"sub:{trainings}"][0].channel_display
     listed = newsmon(["alerts", "list", "--format", "json", "--limit", "0"], db, env)
     assert SECRET not in listed.stdout + listed.stderr
+    operator = newsmon(["subscriptions", "list", "--format", "json"], db, env)
+    assert operator.returncode == 0, operator.stderr
+    rows = {r["id"]: r for r in json.loads(operator.stdout)}
+    assert deleted not in rows and len(rows) == 5 and SECRET not in operator.stdout
+    assert (rows[trainings]["user"], rows[trainings]["url"]) == (
+        "lan",
+        f"json://bot:****@127.0.0.1:{hook.port}/lan",
+    )
+    assert rows[province]["province"] == "Phú Thọ" and rows[digest]["last_digest"]
+    table = newsmon(["subscriptions", "list", "--user", "bao"], db, env)
+    assert "2 subscription(s)" in table.stdout and SECRET not in table.stdout
 
     # A second ingest (the same reports again) adds nothing for anyone.
     before = len(hook.requests)
