@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from newsmon.services import corrections
 from newsmon.services.enrich import enrich_article
-from newsmon.services.events import _fold_into, event_type_of, merge_event
+from newsmon.services.events import event_type_of, fold_into, merge_event
+from newsmon.services.store import queue_new_event
 from pipeline.gazetteer import find_province, find_unit_2025
 from storage import repository as repo
 from storage.models import Article, Correction, CorrectionArticle, Event, utcnow
+
+if TYPE_CHECKING:
+    from newsmon.services.alerts import AlertsConfig
 
 MAX_NOTE = 2000
 MAX_ORGANIZERS = 20
@@ -86,16 +90,20 @@ def _reports(session: Session, event: Event) -> list[Article]:
 
 
 def mark_training(
-    session: Session, who: Who, article_id: int, training: bool, note: str | None = None
-) -> Correction:
+    session: Session, who: Who, article_id: int, training: bool, note: str | None = None,
+    alerts: AlertsConfig | None = None,
+) -> Correction:  # fmt: skip
     """Say whether an article reports a training; the article is then classified again (the
-    verdict beats the rules) and put in the event it now belongs to."""
+    verdict beats the rules) and put in the event it now belongs to. A training event that is
+    new or newly held by it alerts like one a crawl found (``alerts``, and the subscriptions)."""
     article = _article(session, article_id)
     old = article.event_type == corrections.TRAINING
     correction = _record(session, who, "verdict", [(article.canonical_url, "article")], note,
                          old_value=old, new_value=bool(training), article_id=article.id,
                          event_id=article.event_id)  # fmt: skip
-    enrich_article(session, article)
+    enriched = enrich_article(session, article)
+    if enriched.event_created and enriched.event_id:
+        queue_new_event(session, enriched.event_id, alerts)
     return correction
 
 
@@ -182,7 +190,7 @@ def merge_events(
     correction = _record(session, who, "merge", links, note, old_value={"events": [event.id, into.id]},
                          new_value={"event": min(event.id, into.id)}, event_id=into.id)  # fmt: skip
     survivor, other = (event, into) if event.id < into.id else (into, event)
-    _fold_into(session, other, survivor)
+    fold_into(session, other, survivor)
     survivor = _event(session, survivor.id)
     merge_event(session, survivor)
     session.flush()

@@ -128,7 +128,7 @@ def assign_event(session: Session, article: Article) -> Assignment | None:
                 survivor = min([target, *bridged], key=lambda e: e.id)
                 for other in [target, *bridged]:
                     if other is not survivor:
-                        _fold_into(session, other, survivor)
+                        fold_into(session, other, survivor)
                 target = survivor
     created = False
     if target is None:
@@ -153,7 +153,7 @@ def assign_event(session: Session, article: Article) -> Assignment | None:
 BRIDGE_THRESHOLD = 0.6  # a second event a report fits this well is the same event
 
 
-def _fold_into(session: Session, event: Event, survivor: Event) -> None:
+def fold_into(session: Session, event: Event, survivor: Event) -> None:
     """Move ``event``'s reports and alerts to ``survivor`` and drop it. An alert still pending
     for a channel the survivor has already alerted is skipped: one alert per conference."""
     session.execute(
@@ -190,7 +190,7 @@ def _join_merged(session: Session, article: Article, target: Event) -> Event:
     survivor = min([target, *events], key=lambda e: e.id)
     for other in [target, *events]:
         if other is not survivor:
-            _fold_into(session, other, survivor)
+            fold_into(session, other, survivor)
     return session.get(Event, survivor.id) or survivor
 
 

@@ -38,7 +38,7 @@ from storage.models import Page as PageRow
 logger = logging.getLogger(__name__)
 
 
-def _queue_alerts(session: Session, event_id: int, config: AlertsConfig | None) -> None:
+def queue_new_event(session: Session, event_id: int, config: AlertsConfig | None) -> None:
     """The global alerts of a new held event (with a config) and its users' subscriptions'
     (always: a subscription needs no alerts config)."""
     # Imported here: the alerts module (pydantic, apprise's config) is not needed by a crawl
@@ -234,7 +234,7 @@ class ArticleStore:
                     enriched = enrich_article(session, session.get(ArticleRow, article_id), prepared)
                     if enriched.event_created and enriched.event_id:
                         # The outbox: the event and its alerts commit together or not at all.
-                        _queue_alerts(session, enriched.event_id, self.alerts)
+                        queue_new_event(session, enriched.event_id, self.alerts)
             except Exception as exc:
                 if database_error_kind(exc):  # locked, full, disconnected: not a bug, the caller decides
                     raise
@@ -297,7 +297,7 @@ class ArticleStore:
             with session.begin_nested():
                 enriched = enrich_article(session, row)
                 if enriched.event_created and enriched.event_id:
-                    _queue_alerts(session, enriched.event_id, self.alerts)
+                    queue_new_event(session, enriched.event_id, self.alerts)
         except Exception as exc:
             if database_error_kind(exc):
                 raise

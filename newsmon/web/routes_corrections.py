@@ -14,6 +14,7 @@ newsmon/services/correct.py, imported on first use (the classifier comes with it
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -29,6 +30,7 @@ from newsmon.web.schemas import CorrectionInfo, CorrectionResult, Problem
 from newsmon.web.writes import checked_form, current_user, write_session
 from storage.models import Article, Correction
 
+logger = logging.getLogger(__name__)
 api = APIRouter(prefix="/api", tags=["corrections"])
 pages = APIRouter(include_in_schema=False)
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -56,6 +58,25 @@ def _act(request: Request, action: Callable[..., Any], *args: Any) -> tuple[list
         event_id = _where_now(session, made)
         rows = [CorrectionInfo(**corrections._row(c)) for c in made]
     return rows, event_id
+
+
+def alerts_config(request: Request) -> Any:
+    """The alerts config of the installation (NEWSMON_ALERTS), read once, for events a verdict
+    creates; None when it cannot be read (then only the users' subscriptions hear of them)."""
+    if not hasattr(request.app.state, "alerts"):
+        import newsmon.settings as settings
+        from newsmon.services.alerts import AlertsConfigError, load_alerts_config
+
+        try:
+            request.app.state.alerts = load_alerts_config(
+                settings.NEWSMON_ALERTS, settings.NEWSMON_ALERT_URLS, settings.NEWSMON_OPERATOR_URLS
+            )
+        except AlertsConfigError as exc:
+            logger.error(
+                "alerts config unusable (%s): an event made by a verdict alerts subscriptions only", exc
+            )
+            request.app.state.alerts = None
+    return request.app.state.alerts
 
 
 def _where_now(session: Session, made: list[Correction]) -> int | None:
@@ -117,7 +138,8 @@ def api_verdict(request: Request, article_id: Id, body: VerdictIn) -> Correction
     """Say whether the article reports a training (the verdict beats the rules from now on)."""
     from newsmon.services import correct
 
-    rows, event_id = _act(request, correct.mark_training, article_id, body.training, body.note)
+    rows, event_id = _act(request, correct.mark_training, article_id, body.training, body.note,
+                          alerts_config(request))  # fmt: skip
     return CorrectionResult(corrections=rows, event_id=event_id)
 
 
@@ -126,7 +148,7 @@ def api_fields(request: Request, event_id: Id, body: FieldsIn) -> CorrectionResu
     """Correct some of an event's fields: date_held, province, organizers, participants."""
     from newsmon.services import correct
 
-    changes = {k: getattr(body, k) for k in body.model_fields_set if k != "note"}
+    changes = {k: getattr(body, k) for k in corrections.EDITABLE_FIELDS if k in body.model_fields_set}
     if not changes:
         raise HTTPException(422, f"give at least one of: {', '.join(corrections.EDITABLE_FIELDS)}")
     rows, _ = _act(request, correct.edit_event, event_id, changes, body.note)
@@ -174,9 +196,8 @@ async def page_verdict(request: Request, article_id: Id) -> Response:
     form = await checked_form(request)
     if form.get("training") not in ("yes", "no"):
         raise HTTPException(422, "choose 'training report' or 'not a training report'")
-    await run_in_threadpool(
-        _act, request, correct.mark_training, article_id, form["training"] == "yes", form.get("note")
-    )
+    await run_in_threadpool(_act, request, correct.mark_training, article_id, form["training"] == "yes",
+                            form.get("note"), alerts_config(request))  # fmt: skip
     return _back(f"/articles/{article_id}")
 
 

@@ -165,3 +165,26 @@ def test_bad_corrections_say_what_to_fix(seeded):
             correct.edit_event(s, LAN, e2, {"province": s.get(Event, e2).province}) == []
         )  # no change, no record
         assert s.scalars(select(Correction)).first() is None
+
+
+def test_a_verdict_that_makes_a_training_alerts_subscribers(seeded, tmp_path):
+    from newsmon.services.alerts import load_alerts_config
+    from newsmon.services.subscriptions import add_subscription
+    from newsmon.services.users import add_user
+    from storage.models import Alert
+
+    _, sessions = seeded
+    config_file = tmp_path / "alerts.yaml"
+    config_file.write_text("window_days: 100000\n", encoding="utf-8")  # the seeds are from 2023-2024
+    alerts = load_alerts_config(config_file, env={})
+    with session_scope(sessions) as s:
+        user = add_user(s, "lan", "analyst", "a long password 1")
+        add_subscription(s, user.id, "trainings", "json://127.0.0.1:9/hook")
+        a3 = next(a.id for a in _articles(s) if a.published_at)  # an undated event never alerts
+        correct.mark_training(s, LAN, a3, False, alerts=alerts)
+        assert s.scalars(select(Alert)).all() == []  # no event, nothing to tell
+        correct.mark_training(s, LAN, a3, True, alerts=alerts)
+    with session_scope(sessions) as s:
+        rows = s.scalars(select(Alert)).all()
+        event_id = s.get(Article, a3).event_id
+        assert [(r.key, r.channel.startswith("sub:")) for r in rows] == [(f"event:{event_id}", True)]
