@@ -113,8 +113,8 @@ def parse_field(name: str, value: Any) -> Any:
         raise CorrectionError(
             f"{name!r} cannot be corrected; fields that can: {', '.join(corrections.EDITABLE_FIELDS)}"
         )
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return [] if name == "organizers" else None  # clears the field: "the reports do not say"
+    if value is None or (isinstance(value, str) and not value.strip()):  # clears the field
+        return {"organizers": [], "province": {"province": None, "province_2025": None}}.get(name)
     if name == "date_held":
         try:
             day = value if isinstance(value, date) else date.fromisoformat(str(value).strip())
@@ -161,11 +161,9 @@ def edit_event(session: Session, who: Who, event_id: int, changes: dict[str, Any
     links = [(r.canonical_url, "event") for r in reports]
     made = []
     for name, new in parsed.items():
-        old = corrections._column_values(event, name)
-        if old == new or (name == "province" and new is None and not any(old.values())):
+        old = corrections.column_value(event, name)
+        if old == new:
             continue
-        if name == "province" and new is None:
-            new = {"province": None, "province_2025": None}
         made.append(_record(session, who, "field", links, note, field=name, old_value=old, new_value=new,
                             event_id=event.id))  # fmt: skip
     if made:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from newsmon.services import corrections
@@ -57,8 +57,8 @@ class CorrectionScores:
         return data
 
 
-def _latest(session: Session, kind: str) -> list[Correction]:
-    return list(session.scalars(select(Correction).where(Correction.kind == kind).order_by(Correction.id)))
+def _count(session: Session, kind: str) -> int:
+    return session.scalar(select(func.count(Correction.id)).where(Correction.kind == kind)) or 0
 
 
 def _same(name: str, rules: Any, analyst: Any) -> bool:
@@ -74,12 +74,12 @@ def _same(name: str, rules: Any, analyst: Any) -> bool:
 def score_corrections(session: Session) -> CorrectionScores:
     """Score the current rules against every analyst's latest word on each article and field."""
     scores = CorrectionScores()
-    verdicts: dict[str, Correction] = {}
-    for c in _latest(session, "verdict"):
-        for url in session.scalars(
-            select(CorrectionArticle.article_url).where(CorrectionArticle.correction_id == c.id)
-        ):
-            verdicts[url] = c
+    verdicts: dict[str, Correction] = {}  # article URL -> its latest verdict
+    stmt = (select(Correction, CorrectionArticle.article_url)
+            .join(CorrectionArticle, CorrectionArticle.correction_id == Correction.id)
+            .where(Correction.kind == "verdict").order_by(Correction.id))  # fmt: skip
+    for c, url in session.execute(stmt).all():
+        verdicts[url] = c
     articles = {
         a.canonical_url: a
         for a in session.scalars(select(Article).where(Article.canonical_url.in_(verdicts)))
@@ -117,8 +117,7 @@ def score_corrections(session: Session) -> CorrectionScores:
             else:
                 scores.errors.append(f"{name} of event {event.id}: rules {origin.get('rules')!r}, "
                                      f"{origin.get('by')} {analyst!r}")  # fmt: skip
-    scores.merges = len(_latest(session, "merge"))
-    scores.splits = len(_latest(session, "split"))
+    scores.merges, scores.splits = _count(session, "merge"), _count(session, "split")
     return scores
 
 

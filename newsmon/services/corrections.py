@@ -11,6 +11,7 @@ is newsmon/services/correct.py.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -49,42 +50,42 @@ def corrected_type(rules_type: str, training: bool) -> str:
     return "other" if rules_type == TRAINING else rules_type
 
 
-def _members(session: Session, kind: str, url: str) -> list[tuple[Correction, list[CorrectionArticle]]]:
-    """The ``kind`` corrections that name ``url``, each with all the articles it names."""
-    ids = [c.id for c, _ in _links(session, [url], kind)]
-    if not ids:
-        return []
+@dataclass(frozen=True)
+class Ties:
+    """What analysts said about the event of the article at one URL: the reports it must not
+    share an event with (splits) and those it must share one with (merges)."""
+
+    apart: frozenset[str] = frozenset()
+    together: frozenset[str] = frozenset()
+
+
+def ties(session: Session, url: str) -> Ties:
+    """The splits and merges naming ``url`` (one query when there are none: the usual case,
+    on the path of every stored article)."""
+    ids = select(CorrectionArticle.correction_id).where(CorrectionArticle.article_url == url)
     rows = session.execute(
-        select(Correction, CorrectionArticle)
+        select(Correction.id, Correction.kind, CorrectionArticle.article_url, CorrectionArticle.role)
         .join(CorrectionArticle, CorrectionArticle.correction_id == Correction.id)
-        .where(Correction.id.in_(ids))
-        .order_by(Correction.created_at, Correction.id)
+        .where(Correction.kind.in_(("split", "merge")), Correction.id.in_(ids))
     ).all()
-    grouped: dict[int, tuple[Correction, list[CorrectionArticle]]] = {}
-    for correction, link in rows:
-        grouped.setdefault(correction.id, (correction, []))[1].append(link)
-    return list(grouped.values())
-
-
-def kept_apart(session: Session, url: str) -> set[str]:
-    """URLs of the reports the article at ``url`` must not share an event with (splits)."""
+    if not rows:
+        return Ties()
+    links: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    kinds: dict[int, str] = {}
+    for correction_id, kind, article_url, role in rows:
+        links[correction_id].append((article_url, role))
+        kinds[correction_id] = kind
     apart: set[str] = set()
-    for _, links in _members(session, "split", url):
-        mine = next(link.role for link in links if link.article_url == url)
-        if mine == "article":
-            apart |= {link.article_url for link in links if link.role == "from"}
-        else:
-            apart |= {link.article_url for link in links if link.role == "article"}
-    return apart
-
-
-def merged_with(session: Session, url: str) -> set[str]:
-    """URLs of the reports analysts merged into one event with the article at ``url``."""
     together: set[str] = set()
-    for _, links in _members(session, "merge", url):
-        together |= {link.article_url for link in links}
+    for correction_id, named in links.items():
+        if kinds[correction_id] == "merge":
+            together |= {u for u, _ in named}
+            continue
+        mine = next(role for u, role in named if u == url)
+        other = "from" if mine == "article" else "article"
+        apart |= {u for u, role in named if role == other}
     together.discard(url)
-    return together - kept_apart(session, url)
+    return Ties(frozenset(apart), frozenset(together - apart))
 
 
 def splits_between(session: Session, urls: list[str]) -> bool:
@@ -115,9 +116,8 @@ def apply_fields(session: Session, event: Event, reports: list[Article]) -> None
             continue
         seen.add(correction.id)
         name = correction.field
-        rules = provenance.get(name, {}).get("rules") if "correction" in provenance.get(name, {}) else None
-        if rules is None:
-            rules = _column_values(event, name)
+        origin = provenance.get(name) or {}
+        rules = origin["rules"] if "correction" in origin else column_value(event, name)
         if name == "province":
             value = correction.new_value or {}
             event.province, event.province_2025 = value.get("province"), value.get("province_2025")
@@ -132,7 +132,8 @@ def apply_fields(session: Session, event: Event, reports: list[Article]) -> None
     event.provenance = provenance
 
 
-def _column_values(event: Event, name: str) -> Any:
+def column_value(event: Event, name: str) -> Any:
+    """An event's value of an editable field, as a correction stores it (JSON)."""
     if name == "province":
         return {"province": event.province, "province_2025": event.province_2025}
     value = getattr(event, name)
@@ -142,7 +143,7 @@ def _column_values(event: Event, name: str) -> Any:
 # --- the history ---------------------------------------------------------------------------
 
 
-def _row(c: Correction) -> dict[str, Any]:
+def history_row(c: Correction) -> dict[str, Any]:
     return {"id": c.id, "kind": c.kind, "field": c.field, "old": c.old_value, "new": c.new_value,
             "by": c.user_name, "at": c.created_at, "note": c.note, "event_id": c.event_id,
             "article_id": c.article_id}  # fmt: skip
@@ -154,7 +155,7 @@ def history(session: Session, urls: list[str]) -> list[dict[str, Any]]:
         return []
     ids = select(CorrectionArticle.correction_id).where(CorrectionArticle.article_url.in_(urls))
     stmt = select(Correction).where(Correction.id.in_(ids)).order_by(Correction.created_at, Correction.id)
-    return [_row(c) for c in session.scalars(stmt)]
+    return [history_row(c) for c in session.scalars(stmt)]
 
 
 def all_corrections(session: Session, kind: str | None = None) -> list[dict[str, Any]]:
@@ -162,7 +163,7 @@ def all_corrections(session: Session, kind: str | None = None) -> list[dict[str,
     stmt = select(Correction).order_by(Correction.created_at, Correction.id)
     if kind:
         stmt = stmt.where(Correction.kind == kind)
-    return [_row(c) for c in session.scalars(stmt)]
+    return [history_row(c) for c in session.scalars(stmt)]
 
 
 def _plain(value: Any) -> str:

@@ -96,7 +96,8 @@ def assign_event(session: Session, article: Article) -> Assignment | None:
         _refresh_or_drop(session, previous)
         return None
     seen_as: Any = article if article.event_type == event_type else _AsEvent(article, event_type)
-    apart = corrections.kept_apart(session, article.canonical_url)
+    tied = corrections.ties(session, article.canonical_url)
+    apart = tied.apart
     target: Event | None = None
     best = 0.0
     if article.duplicate_of:
@@ -143,7 +144,7 @@ def assign_event(session: Session, article: Article) -> Assignment | None:
     was_held = not created and target.status == "held"
     article.event_id = target.id
     session.flush()
-    target = _join_merged(session, article, target)
+    target = _join_merged(session, tied.together, target)
     merge_event(session, target)
     if previous is not None and previous != target.id:
         _refresh_or_drop(session, previous)
@@ -176,10 +177,9 @@ def _split_apart(session: Session, events: list[Event], article: Article) -> boo
     return corrections.splits_between(session, urls)
 
 
-def _join_merged(session: Session, article: Article, target: Event) -> Event:
-    """Fold into one the events of the reports an analyst merged with ``article``'s; the
-    oldest event survives (its id is the one people have seen longest)."""
-    together = corrections.merged_with(session, article.canonical_url)
+def _join_merged(session: Session, together: frozenset[str], target: Event) -> Event:
+    """Fold into one ``target`` and the events of the reports (URLs) an analyst merged with
+    its new report; the oldest event survives (its id is the one people have seen longest)."""
     if not together:
         return target
     rows = session.scalars(select(Article).where(Article.canonical_url.in_(together))).all()

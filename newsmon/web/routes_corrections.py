@@ -56,7 +56,7 @@ def _act(request: Request, action: Callable[..., Any], *args: Any) -> tuple[list
             raise HTTPException(422, str(exc)) from None
         made = made if isinstance(made, list) else [made]
         event_id = _where_now(session, made)
-        rows = [CorrectionInfo(**corrections._row(c)) for c in made]
+        rows = [CorrectionInfo(**corrections.history_row(c)) for c in made]
     return rows, event_id
 
 

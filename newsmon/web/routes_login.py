@@ -12,8 +12,15 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from newsmon.web.user_auth import CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS, UserAuth, client_of
-from newsmon.web.writes import read_form, same_origin
+from newsmon.web.user_auth import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    UserAuth,
+    client_of,
+    cookie_args,
+)
+from newsmon.web.writes import csrf_passed, read_form
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,10 +29,6 @@ def _safe_next(value: str | None) -> str:
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
         return "/"
     return value
-
-
-def _cookie_args(request: Request) -> dict[str, object]:
-    return {"httponly": True, "samesite": "strict", "secure": request.url.scheme == "https", "path": "/"}
 
 
 def login_page(
@@ -41,7 +44,7 @@ def login_page(
     )  # fmt: skip
     response.headers["WWW-Authenticate"] = 'Form realm="newsmon"'  # not Basic: no browser pop-up
     if request.cookies.get(CSRF_COOKIE) != cookie:
-        response.set_cookie(CSRF_COOKIE, cookie, **_cookie_args(request))  # type: ignore[arg-type]
+        response.set_cookie(CSRF_COOKIE, cookie, **cookie_args(request))  # type: ignore[arg-type]
     return response
 
 
@@ -61,7 +64,7 @@ async def login(request: Request) -> Response:
     if form is None:
         return login_page(request, users, status=400, message="the form could not be read: send it again")
     next_path = _safe_next(form.get("next"))
-    if not same_origin(request) or not users.csrf_ok(request.cookies.get(CSRF_COOKIE), form.get("csrf")):
+    if not csrf_passed(request, form):
         return login_page(request, users, status=403, next_path=next_path,
                           message="the form expired or came from another site: log in again")  # fmt: skip
     wait = users.retry_after(client_of(request))
@@ -76,15 +79,14 @@ async def login(request: Request) -> Response:
         return login_page(request, users, status=401, next_path=next_path, message="wrong name or password")
     cookie = await run_in_threadpool(users.session_cookie, identity)
     response = RedirectResponse(next_path, status_code=303)
-    response.set_cookie(SESSION_COOKIE, cookie, max_age=SESSION_SECONDS, **_cookie_args(request))  # type: ignore[arg-type]
+    response.set_cookie(SESSION_COOKIE, cookie, max_age=SESSION_SECONDS, **cookie_args(request))  # type: ignore[arg-type]
     return response
 
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    users = _users(request)
     form = await read_form(request, max_fields=10) or {}
-    if not same_origin(request) or not users.csrf_ok(request.cookies.get(CSRF_COOKIE), form.get("csrf")):
+    if not csrf_passed(request, form):
         return JSONResponse(
             {"detail": "CSRF check failed: log out from the page's own button"}, status_code=403
         )

@@ -27,7 +27,7 @@ from newsmon.services.search import MARK
 from newsmon.web import charts, queries
 from newsmon.web.params import BadParameter, build_filters, parse_flag, parse_page
 from newsmon.web.routes_api import MAX_ID, field_sources, get_session
-from newsmon.web.user_auth import CSRF_COOKIE
+from newsmon.web.user_auth import CSRF_COOKIE, cookie_args
 from pipeline.classify.classifier import TYPES
 from pipeline.gazetteer import units_2025
 from storage import repository as repo
@@ -126,8 +126,7 @@ def render(request: Request, template: str, http_status: int = 200, **context: A
     )
     response = HTMLResponse(html, status_code=http_status)
     if new_cookie:
-        response.set_cookie(CSRF_COOKIE, new_cookie, httponly=True, samesite="strict",
-                            secure=request.url.scheme == "https", path="/")  # fmt: skip
+        response.set_cookie(CSRF_COOKIE, new_cookie, **cookie_args(request))  # type: ignore[arg-type]
     return response
 
 

@@ -59,6 +59,11 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def cookie_args(request: Request) -> dict[str, object]:
+    """How every cookie of a login is set: script-proof, this site only, https-only on https."""
+    return {"httponly": True, "samesite": "strict", "secure": request.url.scheme == "https", "path": "/"}
+
+
 def too_many_failures(wait: int) -> Response:
     return JSONResponse(
         {"detail": f"too many failed logins from this address: try again in {wait} s"},

@@ -11,8 +11,7 @@ cannot send that cross-site without a CORS preflight, which this app never grant
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,6 +19,7 @@ from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session
 
 from newsmon.web.user_auth import CSRF_COOKIE, Identity
+from storage.db import session_scope
 
 MAX_BODY_BYTES = 65_536
 
@@ -43,6 +43,13 @@ def same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == request.headers.get("host", request.url.netloc)
 
 
+def csrf_passed(request: Request, form: dict[str, str]) -> bool:
+    """Whether a posted form carries the token of the browser's CSRF cookie and, when the
+    browser says where it comes from, comes from this site."""
+    users = request.app.state.user_auth
+    return same_origin(request) and users.csrf_ok(request.cookies.get(CSRF_COOKIE), form.get("csrf"))
+
+
 async def read_form(request: Request, max_fields: int = 20) -> dict[str, str] | None:
     """The url-encoded form, first value of each field; None if it cannot be read."""
     body = await request.body()
@@ -60,8 +67,7 @@ async def checked_form(request: Request) -> dict[str, str]:
     form = await read_form(request)
     if form is None:
         raise HTTPException(400, "the form could not be read: send it again from the page")
-    users = request.app.state.user_auth
-    if not same_origin(request) or not users.csrf_ok(request.cookies.get(CSRF_COOKIE), form.get("csrf")):
+    if not csrf_passed(request, form):
         raise HTTPException(
             403, "the form expired or came from another site: reload the page and send it again"
         )
@@ -85,15 +91,6 @@ async def json_body(request: Request) -> dict[str, Any]:
     return value
 
 
-@contextmanager
-def write_session(request: Request) -> Iterator[Session]:
+def write_session(request: Request) -> AbstractContextManager[Session]:
     """A session that commits when the block ends without an error, else rolls back."""
-    session = request.app.state.sessions()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    return session_scope(request.app.state.sessions)
