@@ -2,9 +2,9 @@
 
 A crawl downloads in one process; extraction, the first classification and the near-duplicate
 signature of each page run here, on every core, while the crawl's threads only write. The
-workers are started from a fork server that has imported the pipeline once (a worker costs a
-fork, not a second import of trafilatura), on first use, and die with their parent (Linux's
-parent-death signal), so a crawl killed with SIGKILL leaves none behind.
+workers are spawned on first use (fresh interpreters that each import the pipeline: forking the
+crawl's threaded process is unsafe) and die with their parent (Linux's parent-death signal), so
+a crawl killed with SIGKILL leaves none behind.
 
 A worker that dies (an lxml crash, the OOM killer) breaks the pool: the pool is rebuilt and
 the page tried once more in the new one; a page that breaks it again is given up as a
