@@ -40,3 +40,47 @@ def test_deterministic_on_ambiguous_text() -> None:
     text = "Hoa Binh Hanoi Saigon Mekong Delta training 2024 ASEAN UN HRC"
     answers = {detect_language(text) for _ in range(20)}
     assert len(answers) == 1
+
+
+_ENGLISH = (
+    "The provincial department said that the training course, which was held with the support of "
+    "the ministry, would help officials who have been working on external information and human "
+    "rights to answer the questions that their readers were asking. Delegates from the districts "
+    "and the communes took part in the discussions, and the organisers said that this was the "
+    "second course of its kind this year."
+)
+_FRENCH = (
+    "Le département provincial a indiqué que la formation, organisée avec le soutien du ministère, "
+    "aidera les fonctionnaires qui travaillent sur l'information extérieure et les droits de "
+    "l'homme à répondre aux questions des lecteurs. Des délégués des districts et des communes ont "
+    "participé aux discussions, et les organisateurs ont précisé que c'était la deuxième session."
+)
+
+
+def test_plain_english_is_decided_without_langdetect(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.language as language
+
+    def no_langdetect() -> None:
+        raise AssertionError("langdetect was consulted")
+
+    monkeypatch.setattr(language, "_get_factory", no_langdetect)
+    assert detect_language(_ENGLISH) == "en"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _FRENCH,
+        # English function words quoted inside French prose do not make it English.
+        _FRENCH + " « The Voice of the People » and « From the Heart » were cited.",
+        # Unaccented Vietnamese has "the" (thế) and "that" (thật), not the others.
+        "Hoi nghi tap huan cong tac thong tin doi ngoai nam 2024 the gioi that su quan trong "
+        "cho can bo cac so ban nganh tinh Hoa Binh va cac huyen thanh pho tham du hoi nghi "
+        "do Ban Tuyen giao Tinh uy to chuc nham nang cao nhan thuc ve quyen con nguoi the nao",
+    ],
+)
+def test_english_fast_path_leaves_other_latin_text_to_langdetect(text: str) -> None:
+    from pipeline.language import _is_english
+
+    assert not _is_english(text)
+    assert detect_language(text) != "en"
