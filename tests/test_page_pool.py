@@ -104,6 +104,21 @@ def test_shutdown_stops_every_worker(pages: list[Page]) -> None:
         pool.prepare(pages[0])
 
 
+def test_start_spawns_every_worker_before_the_first_page(pages: list[Page]) -> None:
+    pool = PagePool(2)
+    try:
+        pool.start()
+        deadline = time.monotonic() + 30
+        while len(workers_of(pool)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pids = workers_of(pool)
+        assert len(pids) == 2
+        assert same(pool.prepare(pages[0]), prepare(pages[0]))
+        assert set(workers_of(pool)) == set(pids)  # the page went to a started worker
+    finally:
+        pool.shutdown()
+
+
 def test_a_pool_needs_a_worker() -> None:
     with pytest.raises(ValueError):
         PagePool(0)

@@ -68,12 +68,16 @@ def analyze_pages(pages: list[Page], published: datetime | None) -> list[dict[st
     so duplicates and events among the files given show up exactly as `ingest` would make them."""
     import newsmon.settings as config
     from newsmon.services.page_pool import PagePool, worker_count
-    from newsmon.services.store import ArticleStore
-    from storage.models import Article
 
     # Starting the worker processes costs about a second: worth it from a handful of pages on.
     workers = min(worker_count(config.NEWSMON_EXTRACT_WORKERS), len(pages) // POOL_PAGES_PER_WORKER)
     pool = PagePool(workers) if workers > 0 else None
+    if pool is not None:
+        pool.start()  # before the imports below, which the workers' start-up then overlaps
+
+    from newsmon.services.store import ArticleStore
+    from storage.models import Article
+
     results = []
     with tempfile.TemporaryDirectory(prefix="newsmon-analyze-") as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'analyze.db'}")

@@ -89,6 +89,13 @@ class PagePool:
                 )
             return self._executor
 
+    def start(self) -> None:
+        """Spawn the workers now rather than with the first page, so their start-up (about a
+        second each: an interpreter and the pipeline's imports) overlaps the caller's own."""
+        executor = self._get()
+        for _ in range(self.workers):  # no worker is idle yet, so each call spawns one
+            executor.submit(os.getpid)
+
     def _broken(self, executor: ProcessPoolExecutor | None, exc: BrokenProcessPool) -> None:
         logger.warning("an extraction worker died (%s); starting new ones", exc or "no detail")
         if executor is not None:
