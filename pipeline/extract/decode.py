@@ -4,7 +4,8 @@ Servers lie about charset: Vietnamese portals send UTF-8 pages with ``charset=is
 or legacy windows-1258 pages declared as UTF-8. The order of trust is therefore: a BOM, then the
 bytes themselves (valid UTF-8 is UTF-8), then the declared charset (HTTP header, then ``<meta>``),
 then detection. Decoding never raises. Legacy Vietnamese (TCVN3, below) is tried only on
-positive evidence: the page declares a Western charset or none, and reads as Vietnamese words.
+positive evidence: the page declares a Western charset or none, and reads as Vietnamese words;
+VNI (``pipeline.extract.vni``) the same way.
 
 One legacy encoding has no codec and no declaration: TCVN3 (ABC, TCVN 5712:1993 VN3), still on old
 provincial pages, whose text relied on .VnTime fonts and is served as windows-1252 or undeclared.
@@ -19,6 +20,7 @@ import logging
 import re
 from collections.abc import Mapping
 
+from pipeline.extract.vni import VNI, decode_vni, looks_like_vni
 from pipeline.text import nfc
 
 logger = logging.getLogger(__name__)
@@ -174,8 +176,12 @@ def decode_html(body: bytes, headers: Mapping[str, object] | None = None) -> tup
         pass
     declared = declared_charsets(body, headers)
     # Before a Western declaration: TCVN3 pages declare windows-1252 or nothing.
-    if all(name in _WESTERN for name in declared) and looks_like_tcvn3(body):
-        return decode_tcvn3(body), TCVN3
+    if all(name in _WESTERN for name in declared):
+        if looks_like_tcvn3(body):
+            return decode_tcvn3(body), TCVN3
+        western = body.decode("cp1252", errors="replace")
+        if looks_like_vni(western):  # VNI fonts over windows-1252 letters (pipeline.extract.vni)
+            return nfc(decode_vni(western)), VNI
     for name in declared:
         if name in ("utf-8", "utf-16", "utf-32") or name.startswith(("utf-16", "utf-32")):
             continue  # the bytes are not valid UTF-8: the declaration is a lie

@@ -42,45 +42,99 @@ def test_deterministic_on_ambiguous_text() -> None:
     assert len(answers) == 1
 
 
-_ENGLISH = (
-    "The provincial department said that the training course, which was held with the support of "
-    "the ministry, would help officials who have been working on external information and human "
-    "rights to answer the questions that their readers were asking. Delegates from the districts "
-    "and the communes took part in the discussions, and the organisers said that this was the "
-    "second course of its kind this year."
-)
-_FRENCH = (
-    "Le département provincial a indiqué que la formation, organisée avec le soutien du ministère, "
-    "aidera les fonctionnaires qui travaillent sur l'information extérieure et les droits de "
-    "l'homme à répondre aux questions des lecteurs. Des délégués des districts et des communes ont "
-    "participé aux discussions, et les organisateurs ont précisé que c'était la deuxième session."
-)
+_PROSE = {
+    "en": (
+        "The provincial department said that the training course, which was held with the support of "
+        "the ministry, would help officials who have been working on external information and human "
+        "rights to answer the questions that their readers were asking. Delegates from the districts "
+        "and the communes took part in the discussions, and the organisers said that this was the "
+        "second course of its kind this year."
+    ),
+    "de": (
+        "Die Provinzbehörde teilte mit, dass der Lehrgang, der mit Unterstützung des Ministeriums "
+        "stattfand, den Beamten helfen soll, die sich mit Auslandsinformation und Menschenrechten "
+        "befassen. Delegierte aus den Bezirken und Gemeinden nahmen an den Gesprächen teil, und die "
+        "Veranstalter sagten, es sei der zweite Kurs dieser Art in diesem Jahr, der auch für die "
+        "Presse offen ist und von vielen besucht wird."
+    ),
+    "fr": (
+        "Le département provincial a indiqué que la formation, organisée avec le soutien du ministère, "
+        "aidera les fonctionnaires qui travaillent sur l'information extérieure et les droits de "
+        "l'homme à répondre aux questions des lecteurs. Des délégués des districts et des communes ont "
+        "participé aux discussions, et les organisateurs ont précisé que c'était la deuxième session "
+        "de ce type cette année dans la province, avec des experts venus pour deux jours."
+    ),
+}
+# Neighbours that must be left to langdetect (each with some of the three's function words).
+_NEIGHBOURS = {
+    "nl": (
+        "Het provinciale departement zei dat de cursus, die met steun van het ministerie werd "
+        "gehouden, de ambtenaren moet helpen die met buitenlandse informatie en mensenrechten werken. "
+        "Afgevaardigden uit de districten en de gemeenten namen deel aan de gesprekken, en de "
+        "organisatoren zeiden dat het de tweede cursus van dit soort was in dit jaar voor de pers."
+    ),
+    "da": (
+        "Den provinsielle afdeling sagde, at kurset, som blev holdt med støtte fra ministeriet, skal "
+        "hjælpe de embedsmænd, der arbejder med udenrigsinformation og menneskerettigheder. Delegerede "
+        "fra distrikterne og kommunerne deltog i drøftelserne, og arrangørerne sagde, at det var det "
+        "andet kursus af sin art i år, og at der kom mange, som ville høre mit og dem foredrag."
+    ),
+    "es": (
+        "El departamento provincial dijo que el curso, que se celebró con el apoyo del ministerio, "
+        "ayudará a los funcionarios que trabajan en la información exterior y los derechos humanos. "
+        "Los delegados de los distritos y de las comunas participaron en los debates, y los "
+        "organizadores dijeron que era el segundo curso de este tipo en el año para la prensa local."
+    ),
+    "it": (
+        "Il dipartimento provinciale ha detto che il corso, che si è svolto con il sostegno del "
+        "ministero, aiuterà i funzionari che lavorano sull'informazione estera e sui diritti umani. "
+        "I delegati dei distretti e dei comuni hanno partecipato alle discussioni, e gli organizzatori "
+        "hanno detto che era il secondo corso di questo tipo nell'anno per la stampa e per il pubblico."
+    ),
+    "pt": (
+        "O departamento provincial disse que o curso, que foi realizado com o apoio do ministério, vai "
+        "ajudar os funcionários que trabalham com a informação externa e os direitos humanos. Os "
+        "delegados dos distritos e das comunas participaram nas discussões, e os organizadores disseram "
+        "que era o segundo curso deste tipo no ano para a imprensa e para o público em geral."
+    ),
+}
 
 
-def test_plain_english_is_decided_without_langdetect(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("code", sorted(_PROSE))
+def test_plain_prose_is_decided_by_function_words_without_langdetect(
+    code: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import pipeline.language as language
 
     def no_langdetect() -> None:
         raise AssertionError("langdetect was consulted")
 
     monkeypatch.setattr(language, "_get_factory", no_langdetect)
-    assert detect_language(_ENGLISH) == "en"
+    assert detect_language(_PROSE[code]) == code
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        _FRENCH,
-        # English function words quoted inside French prose do not make it English.
-        _FRENCH + " « The Voice of the People » and « From the Heart » were cited.",
+        *_NEIGHBOURS.values(),
         # Unaccented Vietnamese has "the" (thế) and "that" (thật), not the others.
         "Hoi nghi tap huan cong tac thong tin doi ngoai nam 2024 the gioi that su quan trong "
         "cho can bo cac so ban nganh tinh Hoa Binh va cac huyen thanh pho tham du hoi nghi "
         "do Ban Tuyen giao Tinh uy to chuc nham nang cao nhan thuc ve quyen con nguoi the nao",
     ],
+    ids=[*_NEIGHBOURS, "vi-unaccented"],
 )
-def test_english_fast_path_leaves_other_latin_text_to_langdetect(text: str) -> None:
-    from pipeline.language import _is_english
+def test_function_words_leave_neighbouring_languages_to_langdetect(text: str) -> None:
+    from pipeline.language import _by_function_words
 
-    assert not _is_english(text)
-    assert detect_language(text) != "en"
+    assert _by_function_words(text) is None
+
+
+@pytest.mark.parametrize("code", sorted(_NEIGHBOURS))
+def test_neighbouring_languages_still_get_their_own_code(code: str) -> None:
+    assert detect_language(_NEIGHBOURS[code]) == code
+
+
+def test_english_quoted_in_french_is_french() -> None:
+    text = _PROSE["fr"] + " « The Voice of the People » and « From the Heart » were cited."
+    assert detect_language(text) == "fr"
