@@ -1,11 +1,11 @@
-"""Language identification: the script decides the clear cases, langdetect the rest.
+"""Language identification: the script or function words decide the clear cases, langdetect the rest.
 
 Scripts of their own (Hangul, kana, Han, Thai, Lao, Khmer) and Vietnamese's own letters (ơ ư đ
 ă and the stacked tone marks) name the language at once; langdetect has no Lao or Khmer
 profile at all. Plain English, German and French prose is recognised by function words of its
-own (most pages of the peers' evaluation sets are in one of them; langdetect costs ~7 ms a page). Other text (Latin
-without Vietnamese letters, Cyrillic) goes to langdetect,
-made deterministic: it samples n-grams at random, so unseeded the same text can get different
+own (most pages of the peers' evaluation sets are in one of them; langdetect costs ~7 ms a
+page). Other text (Latin without Vietnamese letters, Cyrillic) goes to langdetect, made
+deterministic: it samples n-grams at random, so unseeded the same text can get different
 answers on two runs. A factory is loaded once with a fixed seed and every call gets its own
 Detector from it (each Detector reseeds its generator per detection, so calls do not
 influence each other).

@@ -179,9 +179,9 @@ def decode_html(body: bytes, headers: Mapping[str, object] | None = None) -> tup
     if all(name in _WESTERN for name in declared):
         if looks_like_tcvn3(body):
             return decode_tcvn3(body), TCVN3
-        western = body.decode("cp1252", errors="replace")
-        if looks_like_vni(western):  # VNI fonts over windows-1252 letters (pipeline.extract.vni)
-            return nfc(decode_vni(western)), VNI
+        # VNI fonts over windows-1252 letters (pipeline.extract.vni); the head decides, as for TCVN3.
+        if looks_like_vni(body[:_DETECT_BYTES].decode("cp1252", errors="replace")):
+            return nfc(decode_vni(body.decode("cp1252", errors="replace"))), VNI
     for name in declared:
         if name in ("utf-8", "utf-16", "utf-32") or name.startswith(("utf-16", "utf-32")):
             continue  # the bytes are not valid UTF-8: the declaration is a lie
